@@ -1,0 +1,5 @@
+/** Every `kiln` command. Each lives in its own module; add one line here per command. */
+import type { Command } from '../io';
+import { versionCommand } from './version';
+
+export const commands: Command[] = [versionCommand];
