@@ -11,8 +11,8 @@ const bundle = join(root, 'dist/cli.cjs');
 const isStale = async () => {
   if (!existsSync(bundle)) return true;
   if (!existsSync(join(root, 'electron'))) return false;
-  const { newestSource } = await import('../scripts/build.mjs');
-  return newestSource() > statSync(bundle).mtimeMs;
+  const { newestSource } = await import('../scripts/sources.mjs');
+  return newestSource(root) > statSync(bundle).mtimeMs;
 };
 if (process.env.KILN_NO_REBUILD !== '1' && (await isStale())) {
   const { buildNode } = await import('../scripts/build.mjs');

@@ -1,7 +1,7 @@
 // Builds what Kiln runs from TypeScript sources. `prepare` (run by `npm ci`) builds the command line;
 // `--all` also builds the Electron main/preload bundles, the web host and the renderer.
 import { build } from 'esbuild';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,21 +36,6 @@ export async function buildNode(which = 'cli') {
       }),
     ),
   );
-}
-
-/** Newest modification time of any TypeScript source under the given folders. */
-export function newestSource(dirs = ['electron']) {
-  let newest = 0;
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-        newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const d of dirs) if (existsSync(join(root, d))) walk(join(root, d));
-  return newest;
 }
 
 async function buildRenderer() {
