@@ -2,3 +2,5 @@
 export { parseHclFile, parseHclExpression, parseHclTemplate, parseHclTokens } from './parser';
 export type { HclFileParse, HclExpressionParse } from './parser';
 export { lexHcl } from './lexer';
+export { formatHcl } from './fmt';
+export type { HclFormatResult } from './fmt';
