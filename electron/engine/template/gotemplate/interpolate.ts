@@ -283,7 +283,10 @@ export function executeTemplate(text: string, funcs: FuncMap, data: GoValue, nam
   }
 }
 
-/** Packer's interpolate.RenderOnce. */
+/**
+ * Packer's interpolate.RenderOnce: what components use for their config strings (config.Decode), so a
+ * `{{build `Host`}}` placeholder stays `{{.Host}}` until the provisioner renders it with real data.
+ */
 export function renderOnce(text: string, ctx: InterpolationContext): string {
   return executeTemplate(text, packerFuncs(ctx), ctx.data);
 }
@@ -295,7 +298,8 @@ export function hasTemplate(text: string): boolean {
 
 /**
  * Packer's interpolate.Render: renders until the result no longer changes (a user variable may hold
- * another template). Throws InterpolationError with Go's/Packer's message.
+ * another template); Packer uses it for build names, max_retries and the console. Throws
+ * InterpolationError with Go's/Packer's message.
  */
 export function render(text: string, ctx: InterpolationContext): string {
   let v = text;

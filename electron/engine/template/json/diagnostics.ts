@@ -102,6 +102,15 @@ export function wrapString(s: string, limit: number): string {
   return out;
 }
 
+/** How HCL's diagnostic writer lays out a detail: each line not starting with a space wrapped at 80. */
+export function wrapDetail(detail: string): string {
+  return detail
+    .split('\n')
+    .map((line) => (line.startsWith(' ') ? line : wrapString(line, 80)))
+    .map((line) => line + '\n')
+    .join('');
+}
+
 export type PackerFlavour = '1.6.6' | 'head';
 
 const HEAD_PARSE_PREFIX =
@@ -134,7 +143,7 @@ export function formatPackerJsonErrors(
   };
   const parseFailure = (text: string) =>
     (flavour === 'head' ? HEAD_PARSE_PREFIX : 'Failed to parse template: ') + text + '\n';
-  const errorBlock = (detail: string) => `Error: \n\n${wrapString(detail, 80)}\n\n\n`;
+  const errorBlock = (detail: string) => `Error: \n\n${wrapDetail(detail)}\n\n`;
 
   const syntax = of('syntax');
   if (syntax.length) return parseFailure(syntax[0]);
