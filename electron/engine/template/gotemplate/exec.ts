@@ -644,11 +644,15 @@ export const BUILTINS: Readonly<Record<string, GoFunction>> = {
     params: [],
     variadic: 'any',
     call: (a) =>
-      evalArgsString(a).replace(/[\\'"<>&=\x00-\x1f]/g, (c) =>
-        c === '\\' || c === "'" || c === '"'
-          ? '\\' + c
-          : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
-      ),
+      [...evalArgsString(a)]
+        .map((c) => {
+          if (c === '\\' || c === "'" || c === '"') return '\\' + c;
+          if ('<>&='.includes(c) || c.charCodeAt(0) < 0x20) {
+            return `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+          }
+          return c;
+        })
+        .join(''),
   },
   urlquery: {
     params: [],

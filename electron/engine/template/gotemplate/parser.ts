@@ -563,7 +563,8 @@ class Parser {
     const mark = this.vars.length;
     const pipe = this.pipeline(kind, 'rightDelim');
     if (kind === 'range') this.rangeDepth++;
-    let [list, next] = this.itemList();
+    const [list, first] = this.itemList();
+    let next = first;
     if (kind === 'range') this.rangeDepth--;
     let elseList: ListNode | undefined;
     if (next.type === 'else') {

@@ -241,7 +241,7 @@ export function parseGoDuration(orig: string): number {
       throw new Error(`time: unknown unit ${goQuote(unit)} in duration ${goQuote(orig)}`);
     s = s.slice(unit.length);
     total += Number(intPart || '0') * scale + (frac ? Number(`0.${frac}`) * scale : 0);
-    if (total > 9223372036854775807) throw invalid();
+    if (total >= 2 ** 63) throw invalid();
   }
   return Math.trunc(neg ? -total : total);
 }

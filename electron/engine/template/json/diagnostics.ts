@@ -69,8 +69,7 @@ export function wrapString(s: string, limit: number): string {
   for (const ch of s) {
     if (ch === '\n') {
       if (word.length === 0) {
-        if (current + spaceLen() > limit) current = 0;
-        else out += space;
+        if (current + spaceLen() <= limit) out += space;
         space = '';
       } else {
         out += space + word;
