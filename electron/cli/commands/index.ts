@@ -2,5 +2,6 @@
 import type { Command } from '../io';
 import { hcl2UpgradeCommand } from './hcl2_upgrade';
 import { versionCommand } from './version';
+import { fmtCommand } from './fmt';
 
-export const commands: Command[] = [versionCommand, hcl2UpgradeCommand];
+export const commands: Command[] = [versionCommand, hcl2UpgradeCommand, fmtCommand];
