@@ -8,6 +8,7 @@ import { evalJsonConsole, formatConsoleError } from './console';
 import { formatPackerJsonErrors, packerJsonError } from './diagnostics';
 import { inspectJson } from './inspect';
 import { jsonComponentContext, loadJsonTemplate } from './load';
+import { PACKER_166_VALIDATE } from './packer166.fixture';
 
 const host = memoryHost({ cwd: '/p', env: { HOME: '/root' }, now: new Date(Date.UTC(2026, 0, 1)) });
 const load = (text: string, opts: Partial<{ vars: [string, string][]; varFiles: string[] }> = {}, h = host) =>
@@ -156,6 +157,12 @@ describe('Packer 1.6.6 transcript cases', () => {
     expect(() => renderOnce(inline[0], jsonComponentContext(t, build))).toThrow(
       'template: root:1:7: executing "root" at <env `HOME`>: error calling env: env vars are not allowed here',
     );
+  });
+});
+
+describe('more of Packer 1.6.6 messages (recorded with /usr/bin/packer validate)', () => {
+  it.each(PACKER_166_VALIDATE)('%s', (template, output) => {
+    expect(packerText(template) ?? '').toBe(output);
   });
 });
 
