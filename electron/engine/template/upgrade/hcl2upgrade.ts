@@ -16,7 +16,7 @@ import {
 import type { TemplateHost } from '../host';
 import { type JsonValue, formatGoDuration, nodeValue } from '../json/decode';
 import { type LoadedJsonTemplate, loadJsonTemplate } from '../json/load';
-import { formatPackerJsonErrors } from '../json/diagnostics';
+import { formatPackerJsonErrors, packerInitializeError } from '../json/diagnostics';
 import { formatHcl, hclValue, quoteHcl } from './hclwrite';
 
 export interface Hcl2UpgradeOptions {
@@ -635,14 +635,9 @@ export function hcl2Upgrade(jsonText: string, file: string, options: Hcl2Upgrade
     return { messages: [err.replace(/\n$/, ''), 'Failed to get config from JSON'], exitCode: 1 };
   }
   const up = new Upgrader(template);
-  const init = formatPackerJsonErrors(
-    template.diagnostics.filter((d) => d.severity === 'error'),
-    'head',
-  );
-  if (init)
-    up.messages.push(
-      `Ignoring following initialization error: ${init.replace(/^Error: \n\n/, '').trimEnd()}`,
-    );
+  // Packer prints the hcl.Diagnostics of Initialize with %v: `<summary>; <detail>`, the summary empty.
+  const init = packerInitializeError(template.diagnostics);
+  if (init) up.messages.push(`Ignoring following initialization error: ; ${init}`);
 
   const packerBlock = up.packerBlock();
   const { variables, locals } = up.variablesAndLocals();
