@@ -4,14 +4,30 @@
  * of packer-maas, bento, goffinet and rgl must use only keys the schemas know.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UNKNOWN, type ConfigObject } from '../config';
+import {
+  InterpolationError,
+  packerFuncs,
+  parsePackerTemplate,
+  placeholderBuildData,
+  render,
+  type InterpolationContext,
+} from '../gotemplate';
+import type { Block, Body } from '../hcl/ast';
+import { parseHclFile } from '../hcl/syntax';
 import { memoryHost } from '../host';
+import { jsonComponentContext, loadJsonTemplate } from '../json/load';
 import type { ComponentKind } from '../model';
-import { decodeComponent, findField, getSchema, type DecodeResult, type RenderOutcome } from './index';
+import {
+  decodeComponent,
+  findField,
+  getSchema,
+  type DecodeOptions,
+  type DecodeResult,
+  type RenderOutcome,
+} from './index';
 import { META_FIELDS } from './meta';
-import { locateJson } from './testing/locate';
 
 // `../shared/corpus` from the repository root; a worktree under /work/wt/<name> finds it one level higher.
 const repoRoot = resolve(__dirname, '../../../..');
@@ -30,61 +46,66 @@ function files(dir: string, ext: string): string[] {
   });
 }
 
-interface Component {
-  kind: ComponentKind;
-  type: string;
-  config: ConfigObject;
-}
+type Instance = { kind: ComponentKind; type: string; address: string };
 
-/** The components of a JSON template (builders, provisioners, post-processor chains). */
-function jsonComponents(template: Record<string, unknown>): Component[] {
-  const out: Component[] = [];
-  const add = (kind: ComponentKind, item: unknown) => {
-    if (typeof item === 'string') out.push({ kind, type: item, config: {} });
-    else if (item && typeof item === 'object' && !Array.isArray(item)) {
-      const config = item as ConfigObject;
-      if (typeof config.type === 'string') out.push({ kind, type: config.type, config });
-    }
-  };
-  for (const b of (template.builders as unknown[]) ?? []) add('builder', b);
-  for (const p of (template.provisioners as unknown[]) ?? []) add('provisioner', p);
-  for (const pp of (template['post-processors'] as unknown[]) ?? []) {
-    for (const item of Array.isArray(pp) ? pp : [pp]) add('post-processor', item);
-  }
-  return out;
-}
-
-/** Test stand-in for the Go-template engine: user variables are known, everything else is UNKNOWN. */
-function userVariables(template: Record<string, unknown>) {
-  const vars = (template.variables ?? {}) as Record<string, unknown>;
-  return (text: string): RenderOutcome => {
-    const replaced = text.replace(/\{\{\s*user\s+`([^`]*)`\s*\}\}/g, (_m, name: string) =>
-      String(vars[name] ?? ''),
-    );
-    return { value: replaced.includes('{{') ? UNKNOWN : replaced };
+/** Packer's Go-template rendering for one build's components, through Kiln's engine. */
+function renderer(ctx: InterpolationContext): Pick<DecodeOptions, 'render' | 'checkTemplate'> {
+  return {
+    render: (text): RenderOutcome => {
+      try {
+        return { value: render(text, ctx) };
+      } catch (e) {
+        if (!(e instanceof InterpolationError)) throw e;
+        return { error: e.message, parse: e.phase === 'parse' };
+      }
+    },
+    checkTemplate: (text) => {
+      try {
+        parsePackerTemplate(text, packerFuncs(ctx));
+        return undefined;
+      } catch (e) {
+        if (e instanceof InterpolationError) return e.message;
+        throw e;
+      }
+    },
   };
 }
 
 const JSON_FILES = present ? files(corpus, '.json').filter((f) => !f.endsWith('malformed.json')) : [];
 const REMOVED_KEY = /^Deprecated configuration key: 'iso_checksum_type'/;
 
-describe.skipIf(!present)('corpus JSON templates', () => {
-  const results: { file: string; component: Component; result: DecodeResult<unknown> }[] = [];
+describe.skipIf(!present)('corpus JSON templates, loaded by the JSON loader', () => {
+  const results: { file: string; component: Instance; result: DecodeResult<unknown> }[] = [];
   for (const file of JSON_FILES) {
-    const template = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    for (const component of jsonComponents(template)) {
-      if (!getSchema(component.kind, component.type)) continue;
-      const result = decodeComponent(
-        component.kind,
-        component.type,
-        locateJson(JSON.stringify(component.config)),
-        {
+    const text = readFileSync(file, 'utf8');
+    const host = memoryHost({ cwd: dirname(file), files: { [file]: text } });
+    const template = loadJsonTemplate(file, text, { vars: [], varFiles: [] }, host);
+    // Packer prepares components only once the template itself is valid.
+    if (template.diagnostics.some((d) => d.severity === 'error')) continue;
+    const seen = new Set<string>();
+    for (const build of template.builds) {
+      const runtime = {
+        buildName: build.name,
+        buildBlockName: '',
+        builderType: build.builderType,
+        sourceName: build.sourceName,
+      };
+      for (const instance of [build.builder, ...build.provisioners, ...build.postProcessors.flat()]) {
+        if (!getSchema(instance.kind, instance.type) || seen.has(`${build.name} ${instance.address}`))
+          continue;
+        seen.add(`${build.name} ${instance.address}`);
+        const resolved = instance.resolve(runtime);
+        // Builders see no build data; provisioners and post-processors see Packer's placeholders.
+        const data = instance.kind === 'builder' ? undefined : placeholderBuildData();
+        const ctx = jsonComponentContext(template, build, data ? { data } : {});
+        const result = decodeComponent(instance.kind, instance.type, resolved, {
           dialect: 'json',
-          render: userVariables(template),
-          host: memoryHost({ cwd: '/corpus' }),
-        },
-      );
-      results.push({ file: file.slice(corpus.length + 1), component, result });
+          host,
+          buildName: build.name,
+          ...renderer(ctx),
+        });
+        results.push({ file: file.slice(corpus.length + 1), component: instance, result });
+      }
     }
   }
 
@@ -110,10 +131,9 @@ describe.skipIf(!present)('corpus JSON templates', () => {
       result.diagnostics.some((d) => REMOVED_KEY.test(d.detail)),
     );
     const where = [...new Set(removed.map((r) => r.file))].sort();
-    // windows.json is rejected earlier, at parse time, for its duplicate qemuargs key.
+    // jakobadam/windows.json uses it too but is rejected earlier, at parse time, for its duplicate qemuargs.
     expect(where).toEqual([
       'jakobadam/ubuntu.json',
-      'jakobadam/windows.json',
       'kaorimatz/archlinux-x86_64.json',
       'kaorimatz/centos-7.4-x86_64.json',
       'kaorimatz/debian-9.4-amd64.json',
@@ -122,56 +142,47 @@ describe.skipIf(!present)('corpus JSON templates', () => {
     ]);
     for (const { result } of removed) {
       expect(result.stage).toBe('decode');
+      const diagnostic = result.diagnostics.find((d) => REMOVED_KEY.test(d.detail))!;
+      expect(diagnostic.range?.file).toMatch(/\.json$/);
       expect(result.fixes.find((f) => f.key === 'iso_checksum_type')?.set.iso_checksum).toMatch(
         /^\{\{\s*user `iso_checksum_type`\s*\}\}:\{\{\s*user `iso_checksum`\s*\}\}$/,
       );
     }
   });
 
-  it('otherwise fails only on files the corpus does not carry', () => {
+  it('otherwise fails only on files the corpus does not carry, naming them', () => {
     const other = results.flatMap(({ file, component, result }) =>
       result.diagnostics
         .filter((d) => d.severity === 'error' && !REMOVED_KEY.test(d.detail))
-        .map((d) => `${file} ${component.type}: ${d.detail.split('\n')[0]}`),
+        .map(
+          (d) =>
+            `${file} ${component.type} ${d.range ? `${d.range.start.line}:${d.range.start.column}` : ''}: ${d.detail.split('\n')[0]}`,
+        ),
     );
     if (process.env.KILN_SHOW_CORPUS) console.log(other.join('\n'));
-    for (const line of other) expect(line).toMatch(/no such file or directory/);
+    expect(other.length).toBeGreaterThan(0);
+    for (const line of other) expect(line).toMatch(/\d+:\d+: .*no such file or directory/);
   });
 });
 
-/**
- * The top-level keys and nested block names of the blocks of an HCL file, found by tracking braces
- * (enough for key names; values are not evaluated). Returns `<kind> <type>` → keys.
- */
-function hclBlockKeys(text: string): { kind: ComponentKind; type: string; keys: string[] }[] {
-  const out: { kind: ComponentKind; type: string; keys: string[] }[] = [];
-  const header =
-    /^\s*(source|provisioner|post-processor|error-cleanup-provisioner|data)\s+"([^"]+)"(?:\s+"[^"]*")?\s*\{\s*$/;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = header.exec(lines[i]);
-    if (!m) continue;
-    const kind: ComponentKind =
-      m[1] === 'source'
-        ? 'builder'
-        : m[1] === 'data'
-          ? 'data'
-          : m[1] === 'post-processor'
-            ? 'post-processor'
-            : 'provisioner';
-    const keys: string[] = [];
-    let depth = 1;
-    for (let j = i + 1; j < lines.length && depth > 0; j++) {
-      const line = lines[j].replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/#.*$|\/\/.*$/, '');
-      if (depth === 1) {
-        const key = /^\s*([A-Za-z_][\w-]*)\s*(=|\{)/.exec(line);
-        if (key) keys.push(key[1]);
-      }
-      for (const c of line)
-        depth += c === '{' || c === '[' || c === '(' ? 1 : c === '}' || c === ']' || c === ')' ? -1 : 0;
+/** The component blocks of an HCL file (sources, data, and provisioners/post-processors inside builds). */
+function hclComponents(file: string, text: string): { kind: ComponentKind; type: string; body: Body }[] {
+  const out: { kind: ComponentKind; type: string; body: Body }[] = [];
+  const visit = (blocks: Block[]) => {
+    for (const block of blocks) {
+      const type = block.labels[0]?.value ?? '';
+      if (block.type === 'source') out.push({ kind: 'builder', type, body: block.body });
+      else if (block.type === 'data') out.push({ kind: 'data', type, body: block.body });
+      else if (block.type === 'provisioner' || block.type === 'error-cleanup-provisioner') {
+        out.push({ kind: 'provisioner', type, body: block.body });
+      } else if (block.type === 'post-processor')
+        out.push({ kind: 'post-processor', type, body: block.body });
+      else if (block.type === 'build' || block.type === 'post-processors') visit(block.body.blocks);
     }
-    out.push({ kind, type: m[2], keys });
-  }
+  };
+  const parsed = parseHclFile(file, text);
+  expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  visit(parsed.file.body.blocks);
   return out;
 }
 
@@ -181,17 +192,28 @@ describe.skipIf(!present)('corpus HCL2 templates', () => {
     const unknown: string[] = [];
     let checked = 0;
     for (const file of HCL_FILES) {
-      for (const block of hclBlockKeys(readFileSync(file, 'utf8'))) {
+      for (const block of hclComponents(file, readFileSync(file, 'utf8'))) {
         const schema = getSchema(block.kind, block.type);
         if (!schema) continue;
         checked++;
-        for (const key of block.keys) {
-          if (findField(schema, key) || key in (META_FIELDS[block.kind] ?? {})) continue;
-          unknown.push(`${file.slice(corpus.length + 1)} ${block.type}: ${key}`);
+        const where = `${file.slice(corpus.length + 1)} ${block.kind} ${block.type}`;
+        for (const attribute of block.body.attributes) {
+          const field = findField(schema, attribute.name) ?? META_FIELDS[block.kind]?.[attribute.name];
+          if (!field) unknown.push(`${where}: ${attribute.name}`);
+          else if (field.type.kind === 'object' && field.type.hcl === 'block')
+            unknown.push(`${where}: ${attribute.name} must be a block`);
+        }
+        for (const nested of block.body.blocks) {
+          const field = findField(schema, nested.type);
+          if (!field || field.type.kind !== 'object' || field.type.hcl !== 'block')
+            unknown.push(`${where}: block ${nested.type}`);
+          else
+            for (const a of nested.body.attributes)
+              if (!field.type.fields[a.name]) unknown.push(`${where}: ${nested.type}.${a.name}`);
         }
       }
     }
-    expect(checked).toBeGreaterThan(20);
+    expect(checked).toBeGreaterThan(40);
     expect(unknown).toEqual([]);
   });
 });

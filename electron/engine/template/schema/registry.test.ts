@@ -200,3 +200,14 @@ describe('schemas', () => {
     expect(componentDocMarkdown(getSchema('builder', 'qemu')!)).toMatch(/^\*\*qemu\*\* builder/);
   });
 });
+
+describe('key sets', () => {
+  // Checked against the HCL2 specs of packer-plugin-qemu 94d9fee5, packer 856572ec and packer-plugin-sdk
+  // 24d43aa0 (their `*.hcl2spec.go` files, without the internal packer_* keys): the same keys, no more, no less.
+  it('match Packer’s specs', () => {
+    const keys = Object.fromEntries(
+      KILN_COMPONENTS.map((c) => [`${c.kind}:${c.type}`, Object.keys(c.fields as FieldMap).sort().join(' ')]),
+    );
+    expect(keys).toMatchSnapshot();
+  });
+});
