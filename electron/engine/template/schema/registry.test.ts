@@ -206,7 +206,12 @@ describe('key sets', () => {
   // 24d43aa0 (their `*.hcl2spec.go` files, without the internal packer_* keys): the same keys, no more, no less.
   it('match Packer’s specs', () => {
     const keys = Object.fromEntries(
-      KILN_COMPONENTS.map((c) => [`${c.kind}:${c.type}`, Object.keys(c.fields as FieldMap).sort().join(' ')]),
+      KILN_COMPONENTS.map((c) => [
+        `${c.kind}:${c.type}`,
+        Object.keys(c.fields as FieldMap)
+          .sort()
+          .join(' '),
+      ]),
     );
     expect(keys).toMatchSnapshot();
   });
