@@ -232,7 +232,7 @@ describe('qemu Prepare errors', () => {
       { iso_checksum: 'crc32:abcd' },
       ['unsupported checksum type: crc32 in "crc32:abcd"'],
     ],
-    ['checksum of unknown length', { iso_checksum: 'abcd' }, ['unknown type for checksum abcd in "abcd"']],
+    ['checksum of unknown length', { iso_checksum: 'abcd' }, ['Unknown type for checksum abcd in "abcd"']],
     [
       '.iso checksum',
       { iso_checksum: 'ubuntu.iso' },
