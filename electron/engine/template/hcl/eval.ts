@@ -184,7 +184,7 @@ class Evaluator {
       case 'TemplateWrap':
         return this.eval(expr.wrapped, scope);
       case 'Template':
-        return this.template(expr.parts, scope, expr.range);
+        return this.template(expr.parts, scope);
       case 'ScopeTraversal':
         return this.scopeTraversal(expr.root, expr.rootRange, expr.steps, scope);
       case 'RelativeTraversal': {
@@ -300,7 +300,7 @@ class Evaluator {
 
   // ---- templates ------------------------------------------------------------------------------
 
-  private template(parts: readonly TemplatePart[], scope: Scope, _range: Range): EvalResult {
+  private template(parts: readonly TemplatePart[], scope: Scope): EvalResult {
     const stripped = applyStripMarkers(parts);
     const diagnostics: Diagnostic[] = [];
     const marks: ReadonlySet<Mark>[] = [];
@@ -361,8 +361,8 @@ class Evaluator {
 
   /** `%{if}` behaves like a conditional whose branches are string templates. */
   private templateIf(part: Extract<TemplatePart, { kind: 'If' }>, scope: Scope): EvalResult {
-    const trueResult = this.template(part.then, scope, part.range);
-    const falseResult = part.else ? this.template(part.else, scope, part.range) : ok(Value.string(''));
+    const trueResult = this.template(part.then, scope);
+    const falseResult = part.else ? this.template(part.else, scope) : ok(Value.string(''));
     const cond = this.eval(part.cond, scope);
     return this.chooseBranch(cond, part.cond.range, trueResult, falseResult, STRING, [undefined, undefined], {
       trueRange: part.range,
@@ -382,7 +382,7 @@ class Evaluator {
         group: false,
       },
       scope,
-      (inner) => this.template(part.body, inner, part.range),
+      (inner) => this.template(part.body, inner),
     );
     const diagnostics = [...tuple.diagnostics];
     const value = tuple.value;
