@@ -31,6 +31,7 @@ import {
   type TemplateParser,
 } from './functions/spec';
 import { goQuote } from './gostrings';
+import { parseHclTemplate } from './syntax';
 import * as ops from './operators';
 import { exprAsKeyword, typeConstraint } from './typeexpr';
 import {
@@ -66,9 +67,12 @@ export interface EvalContext {
   functions?: FunctionTable;
   /** Files, environment and clock for the functions that need them. */
   host?: TemplateHost;
-  /** The directory relative paths in `file`, `fileset`, `templatefile`... resolve against (`path.root`). */
+  /**
+   * The directory relative paths in `file`, `fileset`, `templatefile`... resolve against. Defaults to
+   * the value of `path.root` among the variables, else `.`.
+   */
   baseDir?: string;
-  /** Parses the text of `templatefile` templates. */
+  /** Parses the text of `templatefile` templates; defaults to the HCL parser's `parseHclTemplate`. */
   parseTemplate?: TemplateParser;
   /** Explanations added to "Call to unknown function" by name (why `env` or `vault` is not available). */
   functionNotes?: ReadonlyMap<string, string>;
@@ -606,6 +610,16 @@ class Evaluator {
     }
   }
 
+  /** `path.root` when the context defines it as a known string. */
+  private pathRoot(): string | undefined {
+    const path = toMap(this.ctx.variables)?.get('path');
+    if (!path || !path.isKnown() || path.isNull() || path.type.kind !== 'object') return undefined;
+    const root = path.unmark()[0].get('root');
+    return root && root.isKnown() && !root.isNull() && root.type.kind === 'string'
+      ? root.unmark()[0].asString()
+      : undefined;
+  }
+
   private functionContext(
     scope: Scope,
     expressions: (Expression | undefined)[],
@@ -613,8 +627,8 @@ class Evaluator {
   ): FunctionContext {
     return {
       host: this.ctx.host,
-      baseDir: this.ctx.baseDir ?? '.',
-      parseTemplate: this.ctx.parseTemplate,
+      baseDir: this.ctx.baseDir ?? this.pathRoot() ?? '.',
+      parseTemplate: this.ctx.parseTemplate ?? parseHclTemplate,
       functions: this.ctx.functions ?? new Map(),
       expressions,
       types,
