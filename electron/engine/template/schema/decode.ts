@@ -682,6 +682,8 @@ class Decoder {
     fromPacker: boolean,
     bare = false,
   ): void {
+    // A deprecated key's warning also says the concrete change (offered in `fixes` too).
+    const fix = severity === 'warning' && key ? this.fixes.find((f) => f.key === key) : undefined;
     this.push({
       category: fromPacker ? 'prepare' : 'kiln',
       packer: fromPacker ? message : undefined,
@@ -693,7 +695,7 @@ class Decoder {
           (key
             ? `Invalid value for "${key}"`
             : `Invalid ${this.schema.type} ${this.schema.kind} configuration`),
-        detail: message,
+        detail: fix ? `${message}\n\n${describeFix(fix)}` : message,
         range: key ? this.valueRange(key) : this.located.ranges.block,
       },
     });
