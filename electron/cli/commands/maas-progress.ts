@@ -140,6 +140,8 @@ function describeEvent(event: UploadEvent): string | undefined {
       return `Waiting: ${event.reason}`;
     case 'restart':
       return `Starting the upload over: ${event.reason}`;
+    case 'fresh-start':
+      return `Not continuing the unfinished upload (${event.reason}); starting a new one`;
     case 'chunk-size':
       return `The region refused the chunk size (${event.reason}); using ${formatBytes(event.chunkSize)} chunks`;
   }

@@ -12,6 +12,7 @@ import {
   bootResourceSchema,
   maasUserSchema,
   maasVersionSchema,
+  regionControllerListSchema,
   type BootResource,
   type BootResourceSummary,
   type CreateBootResourceFields,
@@ -112,6 +113,15 @@ export class MaasClient {
     const version = await this.version(options);
     const user = await this.whoami(options);
     return { version, user };
+  }
+
+  /**
+   * How many region controllers there are. MAAS 3.5+ spreads an upload's `progress` over them, so
+   * deriving an offset from it needs this number.
+   */
+  async regionControllerCount(options: CallOptions = {}): Promise<number> {
+    const res = await this.send('GET', 'regioncontrollers/', { ...options, expect: [200] });
+    return this.parse(regionControllerListSchema, res, 'GET regioncontrollers/').length;
   }
 
   async listBootResources(

@@ -96,20 +96,27 @@ describe('bytesFromProgress (reference §3.5)', () => {
 
 describe('reconcileOffset', () => {
   it('accepts the offset before or after the chunk in doubt', () => {
-    expect(reconcileOffset(4096, [4096, 8192])).toEqual({ ok: true, offset: 4096, regions: 1 });
-    expect(reconcileOffset(8192, [4096, 8192])).toEqual({ ok: true, offset: 8192, regions: 1 });
+    expect(reconcileOffset(4096, [4096, 8192], 1)).toEqual({ ok: true, offset: 4096, regions: 1 });
+    expect(reconcileOffset(8192, [4096, 8192], 1)).toEqual({ ok: true, offset: 8192, regions: 1 });
   });
 
-  it('recognises progress spread over several regions (3.5+ divides by their number)', () => {
-    expect(reconcileOffset(Math.round(8_388_608 / 3), [4_194_304, 8_388_608])).toEqual({
+  it('with several regions, scales the progress back up', () => {
+    expect(reconcileOffset(Math.round(8_388_608 / 3), [4_194_304, 8_388_608], 3)).toEqual({
       ok: true,
       offset: 8_388_608,
       regions: 3,
     });
   });
 
+  it('without the region count: sure only when one candidate fits (E/2 = (E+len)/3 is ambiguous)', () => {
+    expect(reconcileOffset(4096, [0, 4096])).toEqual({ ok: true, offset: 4096, regions: 1 });
+    expect(reconcileOffset(2048, [0, 4096])).toEqual({ ok: true, offset: 4096, regions: 2 });
+    expect(reconcileOffset(0, [0, 4096])).toEqual({ ok: true, offset: 0, regions: 1 });
+    expect(reconcileOffset(1_048_576, [2_097_152, 3_145_728])).toEqual({ ok: false, ambiguous: true });
+  });
+
   it('refuses anything else: bytes the uploader cannot vouch for', () => {
-    expect(reconcileOffset(5000, [4096, 8192]).ok).toBe(false);
-    expect(reconcileOffset(12_288, [4096, 8192]).ok).toBe(false);
+    expect(reconcileOffset(5000, [4096, 8192], 1)).toEqual({ ok: false, ambiguous: false });
+    expect(reconcileOffset(12_288, [4096, 8192], 1)).toEqual({ ok: false, ambiguous: false });
   });
 });

@@ -58,22 +58,36 @@ export function bytesFromProgress(target: UploadTarget): number {
 
 export type Reconciled =
   /** The region holds `offset` bytes; `regions` is how many regions the progress was spread over. */
-  { ok: true; offset: number; regions: number } | { ok: false };
+  | { ok: true; offset: number; regions: number }
+  /** No candidate explains it, or (region count unknown) more than one does. */
+  | { ok: false; ambiguous: boolean };
 
 /**
  * Accepts a derived offset only if it is one of `candidates` (the bytes confirmed, and those plus the
- * chunk whose answer was lost), directly or once multiplied by a region count (3.5+ divides by N).
- * Anything else means the region holds bytes the uploader cannot vouch for.
+ * chunk whose answer was lost), directly or once multiplied by the number of regions (3.5+ divides the
+ * progress by it). With the region count unknown, every count up to 16 is tried, and an answer that two
+ * candidates explain (E/2 = (E+len)/3) is ambiguous.
  */
-export function reconcileOffset(derived: number, candidates: readonly number[], maxRegions = 16): Reconciled {
-  for (let regions = 1; regions <= maxRegions; regions++) {
+export function reconcileOffset(
+  derived: number,
+  candidates: readonly number[],
+  regions?: number,
+): Reconciled {
+  const counts = regions !== undefined ? [regions] : Array.from({ length: 16 }, (_, i) => i + 1);
+  const matches = new Map<number, number>();
+  for (const count of counts) {
     for (const candidate of candidates) {
-      // progress is a float: allow for its rounding when scaled back up.
-      if (Math.abs(derived * regions - candidate) <= regions) return { ok: true, offset: candidate, regions };
+      // progress is a float and the offset is rounded: allow for that once scaled back up.
+      if (Math.abs(derived * count - candidate) <= count && !matches.has(candidate))
+        matches.set(candidate, count);
     }
     if (derived === 0) break;
   }
-  return { ok: false };
+  if (matches.size === 1) {
+    const [[offset, count]] = [...matches.entries()];
+    return { ok: true, offset, regions: count };
+  }
+  return { ok: false, ambiguous: matches.size > 1 };
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -78,6 +78,8 @@ export const maasUserSchema = z.looseObject({
 });
 export type MaasUser = z.infer<typeof maasUserSchema>;
 
+export const regionControllerListSchema = z.array(z.looseObject({ system_id: z.string() }));
+
 /** What `POST boot-resources/` takes when the content is uploaded afterwards in chunks. */
 export interface CreateBootResourceFields {
   name: string;

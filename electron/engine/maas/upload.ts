@@ -42,6 +42,8 @@ export type UploadEvent =
   | { kind: 'resync'; reason: string; offset: number; regionOffset: number }
   | { kind: 'waiting'; reason: string; offset: number }
   | { kind: 'restart'; reason: string }
+  /** An unfinished upload was found but is not continued (several regions each keep their own copy). */
+  | { kind: 'fresh-start'; reason: string }
   | { kind: 'chunk-size'; chunkSize: number; reason: string };
 
 export interface UploadRequest {
@@ -240,6 +242,23 @@ export async function uploadBootResource(
       }
     };
 
+    /**
+     * Regions that MAAS 3.5+ spreads `progress` over (≤3.4 has a single large object: 1). Asked only when
+     * needed; undefined if the region will not say.
+     */
+    let regionCount: number | undefined;
+    const knowRegions = async (target: UploadTarget): Promise<number | undefined> => {
+      if (regionCount !== undefined) return regionCount;
+      if (target.file.filename_on_disk === undefined) return (regionCount = 1);
+      try {
+        regionCount = await client.regionControllerCount({ signal });
+      } catch (err) {
+        signal?.throwIfAborted();
+        if (!(err instanceof MaasApiError || err instanceof MaasConnectionError)) throw err;
+      }
+      return regionCount;
+    };
+
     // ---- find or create the resource ---------------------------------------------------------------
     type Opened =
       { kind: 'upload'; session: Session } | { kind: 'complete'; resource: BootResource; setVersion: string };
@@ -249,12 +268,22 @@ export async function uploadBootResource(
         if (found?.target.file.complete) {
           return { kind: 'complete', resource: found.resource, setVersion: found.target.set.version };
         }
-        if (found?.target.file.upload_uri) {
+        const derived = found ? bytesFromProgress(found.target) : 0;
+        const regions = found && derived > 0 ? await knowRegions(found.target) : 1;
+        if (found?.target.file.upload_uri && regions !== 1) {
+          emit({
+            kind: 'fresh-start',
+            reason:
+              regions === undefined
+                ? 'cannot tell how many region controllers share the unfinished upload'
+                : `${regions} region controllers each keep their own partial copy`,
+          });
+        } else if (found?.target.file.upload_uri) {
           const session = {
             resourceId: found.resource.id,
             setVersion: found.target.set.version,
             uploadUri: found.target.file.upload_uri,
-            offset: bytesFromProgress(found.target),
+            offset: derived,
           };
           lastSeen = found.resource;
           emit({
@@ -371,7 +400,16 @@ export async function uploadBootResource(
           throw new RestartNeeded(`the upload's set ${s.setVersion} is gone from resource ${s.resourceId}`);
         if (target.file.complete) return 'done';
         const derived = bytesFromProgress(target);
-        const reconciled = reconcileOffset(derived, [confirmed, confirmed + pendingLength]);
+        const candidates = [confirmed, confirmed + pendingLength];
+        let reconciled = reconcileOffset(derived, candidates, regionCount);
+        if (!reconciled.ok && reconciled.ambiguous) {
+          reconciled = reconcileOffset(derived, candidates, await knowRegions(target));
+          if (!reconciled.ok && reconciled.ambiguous) {
+            throw new RestartNeeded(
+              `the region's progress fits both ${confirmed} and ${confirmed + pendingLength} bytes, and it does not say how many regions share it`,
+            );
+          }
+        }
         if (reconciled.ok && reconciled.offset === confirmed + pendingLength && pendingLength > 0) {
           emit({ kind: 'resync', reason, offset: confirmed, regionOffset: reconciled.offset });
           confirmed = reconciled.offset;

@@ -265,7 +265,8 @@ export function resourceToDict(
   };
   if (profile !== '3.4' && resource.baseImage) dict.base_image = resource.baseImage;
   if (withSets) {
-    const sets: Record<string, unknown> = {};
+    // A Map keeps MAAS's order (newest first): a JS object would move integer-like keys ("20250301") first.
+    const sets = new Map<string, unknown>();
     for (const set of [...resource.sets].sort((a, b) => b.id - a.id)) {
       const state = setState(profile, set, regions);
       const setDict: Record<string, unknown> = {
@@ -275,10 +276,10 @@ export function resourceToDict(
         complete: state.complete,
       };
       if (!state.complete) setDict.progress = state.progress;
-      const files: Record<string, unknown> = {};
-      for (const file of set.files) files[file.filename] = fileToDict(profile, resource, file, regions);
+      const files = new Map<string, unknown>();
+      for (const file of set.files) files.set(file.filename, fileToDict(profile, resource, file, regions));
       setDict.files = files;
-      sets[set.version] = setDict;
+      sets.set(set.version, setDict);
     }
     dict.sets = sets;
   }

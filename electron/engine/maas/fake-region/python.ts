@@ -60,6 +60,11 @@ export function pyJsonDumps(value: unknown, ensureAscii = true): string {
   }
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => pyJsonDumps(v, ensureAscii)).join(', ')}]`;
+  if (value instanceof Map) {
+    return `{${[...value.entries()]
+      .map(([k, v]) => `${pyJsonDumps(String(k), ensureAscii)}: ${pyJsonDumps(v, ensureAscii)}`)
+      .join(', ')}}`;
+  }
   if (typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>)
       .map(([k, v]) => `${pyJsonDumps(k, ensureAscii)}: ${pyJsonDumps(v, ensureAscii)}`)

@@ -84,6 +84,8 @@ export interface RequestRecord {
   status: number | 'reset';
   authorization?: string;
   contentLength?: number;
+  /** The client's port: requests sharing one are on one kept-alive connection. */
+  remotePort?: number;
   faults: FaultKind[];
 }
 
@@ -772,6 +774,26 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
             : undefined,
       };
     }
+    if (rel === 'regioncontrollers/') {
+      return {
+        allowed: ['GET', 'POST'],
+        dispatch: (ctx) => {
+          if (ctx.method !== 'GET' || ctx.op !== null) return undefined;
+          const list = Array.from({ length: regions }, (_, i) => {
+            const systemId = `reg${String(i + 1).padStart(3, '0')}`;
+            return {
+              system_id: systemId,
+              hostname: `region-${i + 1}`,
+              fqdn: `region-${i + 1}.maas`,
+              node_type: 4,
+              node_type_name: 'Region and rack controller',
+              resource_uri: `/MAAS/api/2.0/regioncontrollers/${systemId}/`,
+            };
+          });
+          return { status: 200, body: pyJsonDumps(list, false), contentType: JSON_UTF8, viaPiston: true };
+        },
+      };
+    }
     if (rel === 'users/') {
       return {
         allowed: ['GET', 'POST'],
@@ -877,6 +899,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       status: 0,
       authorization: req.headers.authorization,
       contentLength,
+      remotePort: req.socket.remotePort,
       faults: [],
     };
     requests.push(record);
