@@ -402,6 +402,23 @@ describe('resuming', () => {
     });
   });
 
+  it('a request of the interrupted run still at work on the region: the next run waits for it, never duplicating it', async () => {
+    await withRegion({}, async (run) => {
+      run.region.faults.inject({ kind: 'slow', delayMs: 700, match: { nth: 3 } });
+      const controller = new AbortController();
+      const onProgress = (p: UploadProgress) => {
+        // Stop while the third chunk is at work on the region.
+        if (p.phase === 'uploading' && p.bytes === 2 * MiB)
+          setTimeout(() => controller.abort(new Error('stop')), 100);
+      };
+      await expect(upload(run, { signal: controller.signal, onProgress })).rejects.toThrow('stop');
+      expect(run.region.files().at(-1)?.bytes).toBe(2 * MiB);
+      const result = await upload(run, { timeouts: { settleMs: 1_000 } });
+      expect(result.resumedFrom).toBe(3 * MiB);
+      await expectStoredExactly(run);
+    });
+  });
+
   it('an upload already complete on the region is not sent again', async () => {
     await withRegion({}, async (run) => {
       await upload(run);

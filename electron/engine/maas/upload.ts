@@ -259,6 +259,41 @@ export async function uploadBootResource(
       return regionCount;
     };
 
+    const settleMs = options.timeouts?.settleMs ?? 5_000;
+    const pollIntervalMs = options.timeouts?.pollIntervalMs ?? 2_000;
+    // The region hashes the whole file before it answers the last chunk: allow it 50 MB/s.
+    const finalSettleMs =
+      options.timeouts?.finalSettleMs ?? Math.min(15 * 60_000, Math.max(settleMs, (size / 50e6) * 1000));
+
+    /** The offset once two reads `settleMs` apart agree ('complete' if the file completes meanwhile). */
+    const settledOffset = async (resourceId: number, target: UploadTarget, first: number) => {
+      const session: Session = { resourceId, setVersion: target.set.version, uploadUri: '', offset: first };
+      // Within a chunk of the end, the earlier run's last chunk may be in flight (the region hashing).
+      const wait = size - first <= MAX_CHUNK_SIZE ? finalSettleMs : settleMs;
+      let previous = first;
+      emit({
+        kind: 'waiting',
+        reason: `making sure no request of an earlier run is still at work (${formatDuration(wait)})`,
+        offset: first,
+      });
+      for (;;) {
+        await sleep(wait, signal);
+        const resource = await withRetry('read the resource', () =>
+          client.readBootResource(resourceId, { signal }),
+        );
+        lastSeen = resource;
+        const now = locate(resource, session, sha256 as string, size);
+        if (!now)
+          throw new MaasUploadError(
+            `the unfinished upload's set ${target.set.version} is gone from boot resource ${resourceId}`,
+          );
+        if (now.file.complete) return 'complete' as const;
+        const offset = bytesFromProgress(now);
+        if (offset === previous) return offset;
+        previous = offset;
+      }
+    };
+
     // ---- find or create the resource ---------------------------------------------------------------
     type Opened =
       { kind: 'upload'; session: Session } | { kind: 'complete'; resource: BootResource; setVersion: string };
@@ -279,11 +314,17 @@ export async function uploadBootResource(
                 : `${regions} region controllers each keep their own partial copy`,
           });
         } else if (found?.target.file.upload_uri) {
+          // A request of the earlier run may still be at work on the region: wait until the offset holds.
+          const settled = await settledOffset(found.resource.id, found.target, derived);
+          if (settled === 'complete') {
+            const latest = lastSeen ?? found.resource;
+            return { kind: 'complete', resource: latest, setVersion: found.target.set.version };
+          }
           const session = {
             resourceId: found.resource.id,
             setVersion: found.target.set.version,
             uploadUri: found.target.file.upload_uri,
-            offset: derived,
+            offset: settled,
           };
           lastSeen = found.resource;
           emit({
@@ -368,12 +409,6 @@ export async function uploadBootResource(
     let staleSignatureRetried = false;
     meter.reset(confirmed);
     progress('uploading', confirmed, size);
-
-    const settleMs = options.timeouts?.settleMs ?? 5_000;
-    // The region hashes the whole file before it answers the last chunk: allow it 50 MB/s.
-    const finalSettleMs =
-      options.timeouts?.finalSettleMs ?? Math.min(15 * 60_000, Math.max(settleMs, (size / 50e6) * 1000));
-    const pollIntervalMs = options.timeouts?.pollIntervalMs ?? 2_000;
 
     /**
      * Reads the resource until the region's offset is explained; 'done' when the file is complete.
