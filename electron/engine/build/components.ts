@@ -9,6 +9,13 @@ import type { Step } from './step';
 import type { TempSpace } from './temp';
 import type { BuildUi } from './ui';
 
+/**
+ * Renders a Go template at run time (Packer's interpolate.Render) for the keys Packer leaves raw at
+ * prepare time (`execute_command`, compress and checksum `output`), with extra data such as `.Path`,
+ * `.Vars` or `.BuildName` on top of the template's own context (user variables, build functions).
+ */
+export type Render = (template: string, data: Readonly<Record<string, string>>) => string;
+
 /** What the engine knows about the build being run (Packer's PackerConfig). */
 export interface BuildInfo {
   /** Packer's build name: the UI prefix, PACKER_BUILD_NAME for JSON, `{{build_name}}`. */

@@ -110,6 +110,15 @@ export class EventChannel {
     return targets.length > 0;
   }
 
+  /** Fails one prompt, as Packer's Ask fails (`no available tty` when the answers ran out). */
+  fail(promptId: string, err: Error): boolean {
+    const p = this.pending.get(promptId);
+    if (!p) return false;
+    this.pending.delete(promptId);
+    p.reject(err);
+    return true;
+  }
+
   /** Fails every open prompt (the run was cancelled). */
   interruptPrompts(): void {
     for (const p of this.pending.values()) p.reject(new InterruptedError());
