@@ -5,18 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { OnErrorMode } from '../engine/build/events';
 import type { BuildSpec } from '../engine/testing/plans';
 import { planBuild, substituteFields } from '../engine/testing/plans';
+import { normalise } from '../engine/testing/normalise';
 import { FileAnswers } from './answers';
 import { runForTerminal } from './build-run';
 
 const cwd = mkdtempSync(join(tmpdir(), 'kiln-build-run-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
-
-/** Durations and temp names differ run to run; everything else must be Packer's text. */
-export function normalise(text: string): string {
-  return text
-    .replace(/\/tmp\/packer-shell\d+/g, '/tmp/packer-shellN')
-    .replace(/(after|errored after|finished after) (\d+ \w+)( \d+ \w+)?/g, '$1 D');
-}
 
 async function run(
   specs: BuildSpec[],

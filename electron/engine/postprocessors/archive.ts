@@ -78,7 +78,8 @@ function header(name: string, stats: Stats, typeflag: string, size: number): Buf
   putOctal(block, 337, 8, 0);
   let sum = 0;
   for (const b of block) sum += b;
-  putString(block, 148, 7, sum.toString(8).padStart(6, '0'));
+  putString(block, 148, 6, sum.toString(8).padStart(6, '0'));
+  block[154] = 0;
   block[155] = 0x20;
   return block;
 }

@@ -164,7 +164,13 @@ export async function startSshd(
       c.kill('SIGTERM');
     });
   };
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    await stopChild();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   return {
     port,
