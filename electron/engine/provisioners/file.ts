@@ -116,10 +116,11 @@ export class FileProvisioner implements Provisioner {
     const { ui, comm, build } = ctx;
     for (const src of sources) {
       let dst = this.prepared.destination;
+      // 1.6.6 names the destination as written (HEAD names the joined path).
+      ui.say(`Downloading ${src} => ${dst}`);
       let dir = dst;
       if (!dst.endsWith('/')) dir = dirname(dst);
       else if (!src.endsWith('/') && !src.endsWith('*')) dst = join(dst, basename(src));
-      ui.say(`Downloading ${src} => ${dst}`);
       if (dir !== '') mkdirSync(resolve(build.cwd, dir), { recursive: true, mode: 0o755 });
       if (src.endsWith('/') || /[*?[]/.test(src)) {
         await comm.downloadDir(src, resolve(build.cwd, dst));

@@ -98,7 +98,8 @@ export async function startSshd(
       '#!/bin/sh',
       `printf '%s\\0' "$SSH_ORIGINAL_COMMAND" >> ${log}`,
       `if [ "$SSH_ORIGINAL_COMMAND" = "internal-sftp" ] || [ "$SSH_ORIGINAL_COMMAND" = "${SFTP_SERVER}" ]; then exec ${SFTP_SERVER}; fi`,
-      'exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
+      // As the user's login shell would (bash, which execs the last command of the list).
+      `exec ${existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh'} -c "$SSH_ORIGINAL_COMMAND"`,
       '',
     ].join('\n'),
     { mode: 0o755 },

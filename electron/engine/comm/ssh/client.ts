@@ -240,7 +240,7 @@ export class SshCommunicator implements Communicator {
     let status: number | undefined;
     channel.on('exit', (code: number | null, signalName?: string) => {
       if (typeof code === 'number') status = code;
-      else if (signalName) status = 128 + (SIGNALS[signalName] ?? 0);
+      else if (signalName) status = 128 + (SIGNALS[signalName.replace(/^SIG/, '')] ?? 0);
     });
     channel.on('data', (chunk: Buffer) => cmd.onStdout?.(chunk));
     channel.stderr.on('data', (chunk: Buffer) => cmd.onStderr?.(chunk));
