@@ -35,7 +35,9 @@ export function nodeBundleOptions(entry, outfile) {
 }
 
 export async function buildNode(which = 'cli') {
-  const wanted = nodeBundles.filter((b) => (which === 'all' ? true : !b.all) && existsSync(join(root, b.entry)));
+  const wanted = nodeBundles.filter(
+    (b) => (which === 'all' ? true : !b.all) && existsSync(join(root, b.entry)),
+  );
   await Promise.all(wanted.map((b) => build(nodeBundleOptions(join(root, b.entry), join(root, b.out)))));
 }
 

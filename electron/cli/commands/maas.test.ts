@@ -434,7 +434,10 @@ describe('the kiln process', () => {
   let runner: string;
   beforeAll(async () => {
     const bundle = path.join(tmp, 'cli.cjs');
-    await build({ ...nodeBundleOptions(path.join(repoRoot, 'electron/cli/main.ts'), bundle), logLevel: 'error' });
+    await build({
+      ...nodeBundleOptions(path.join(repoRoot, 'electron/cli/main.ts'), bundle),
+      logLevel: 'error',
+    });
     runner = path.join(tmp, 'kiln.cjs');
     // What bin/kiln.mjs does with the bundle, plus the peak memory written where KILN_TEST_RSS says.
     fs.writeFileSync(
