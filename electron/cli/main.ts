@@ -37,11 +37,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return name === undefined ? 127 : 0;
   }
   if (name === '--version' || name === '-version' || name === '-v') return main(['version', ...args], io);
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`kiln: unknown command "${name}"\n\n${usage()}`);
     return 127;
   }
+  const command = await entry.load();
   if (args.length === 1 && (args[0] === '-h' || args[0] === '--help' || args[0] === '-help')) {
     io.stderr.write(`${command.usage}\n`);
     return 0;

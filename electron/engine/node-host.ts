@@ -1,7 +1,6 @@
 /** The template module's host over the real file system and process environment. */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { TemplateHost } from './template/host';
 
@@ -54,6 +53,7 @@ export function nodeHost(options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}
     cwd: () => cwd,
     homeDir: () => homedir(),
     now: () => new Date(),
-    randomUUID: () => randomUUID(),
+    // The global Web Crypto, loaded on first use: importing node:crypto costs every command's start-up.
+    randomUUID: () => globalThis.crypto.randomUUID(),
   };
 }

@@ -19,10 +19,12 @@ export function toInt(n: BigFloat | Value): number {
   return Number(i.value);
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: creating a segmenter loads ICU's break rules, a large part of the CLI's start-up.
+let segmenter: Intl.Segmenter | undefined;
 
 /** The user-perceived characters of a string (what cty counts and slices). */
 export function graphemes(s: string): string[] {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   return Array.from(segmenter.segment(s), (x) => x.segment);
 }
 

@@ -1,0 +1,113 @@
+/**
+ * `bin/kiln.mjs` on a copy of the repository: it builds the bundle when there is none, runs it with a
+ * code cache the build warmed, rebuilds by itself when a source the bundle was built from changes (and
+ * only then), and runs correctly whatever state its code cache is in.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const copy = mkdtempSync(join(tmpdir(), 'kiln-bin-'));
+const bundle = join(copy, 'dist/cli.cjs');
+const cache = `${bundle}.cache`;
+const versionFile = join(copy, 'electron/engine/version.ts');
+
+function kiln(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(copy, 'bin/kiln.mjs'), ...args], {
+    cwd: copy,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  for (const part of ['bin', 'scripts', 'electron', 'package.json', 'tsconfig.json']) {
+    cpSync(join(repoRoot, part), join(copy, part), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.test.ts'),
+    });
+  }
+  symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  mkdirSync(join(copy, 'tpl'));
+  writeFileSync(
+    join(copy, 'tpl/t.pkr.hcl'),
+    'source "null" "a" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a"]\n}\n',
+  );
+});
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+describe('bin/kiln.mjs', () => {
+  it('builds a missing bundle, with its stamp and a warmed code cache, then runs the command', () => {
+    expect(existsSync(bundle)).toBe(false);
+    const r = kiln('version');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Kiln v\d+\.\d+\.\d+ /);
+    expect(r.status).toBe(0);
+    const stamp = JSON.parse(readFileSync(join(copy, 'dist/cli.stamp.json'), 'utf8'));
+    expect(stamp.files).toContain('electron/cli/main.ts');
+    expect(stamp.files).toContain('electron/engine/template/hcl/parser.ts');
+    // Packages are covered by npm's lockfile, rewritten by every install, not file by file.
+    expect(stamp.files.filter((f: string) => f.startsWith('node_modules/'))).toEqual([
+      'node_modules/.package-lock.json',
+    ]);
+    // The cache names the bundle it belongs to: node version, architecture, size and time.
+    const { size, mtimeMs } = statSync(bundle);
+    expect(readFileSync(cache, 'latin1').split('\n')[0]).toBe(
+      `${process.version} ${process.arch} ${size} ${mtimeMs}`,
+    );
+  });
+
+  it('does not rebuild while no source changed, and rebuilds when one did', () => {
+    const built = statSync(bundle).mtimeMs;
+    expect(kiln('validate', 'tpl').stdout).toContain('The configuration is valid.');
+    expect(statSync(bundle).mtimeMs).toBe(built);
+
+    // A source the CLI is built from changes: the next run is built from it.
+    writeFileSync(
+      versionFile,
+      readFileSync(versionFile, 'utf8').replace(/KILN_VERSION = '[^']*'/, "KILN_VERSION = '9.8.7'"),
+    );
+    expect(kiln('version').stdout).toMatch(/^Kiln v9\.8\.7 /);
+    expect(statSync(bundle).mtimeMs).not.toBe(built);
+  });
+
+  it('ignores a source the CLI does not use', () => {
+    const built = statSync(bundle).mtimeMs;
+    const unused = join(copy, 'electron/not-in-the-cli.ts');
+    writeFileSync(unused, 'export const x = 1;\n');
+    expect(kiln('version').status).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(built);
+  });
+
+  it('runs right with a damaged or stale code cache, and writes a good one back', () => {
+    const { size, mtimeMs } = statSync(bundle);
+    const key = `${process.version} ${process.arch} ${size} ${mtimeMs}\n`;
+    // V8 rejects data that is not a code cache; the run still works and leaves a valid cache behind.
+    writeFileSync(cache, Buffer.concat([Buffer.from(key, 'latin1'), Buffer.alloc(4096, 7)]));
+    expect(kiln('validate', 'tpl').stdout).toContain('The configuration is valid.');
+    expect(readFileSync(cache).length).toBeGreaterThan(100_000);
+    // A cache of another bundle is not even offered to V8.
+    writeFileSync(cache, 'v0.0.0 x 1 1\nnot a cache');
+    expect(kiln('version').status).toBe(0);
+    expect(readFileSync(cache, 'latin1').startsWith(key)).toBe(true);
+    rmSync(cache);
+    expect(kiln('validate', 'tpl').status).toBe(0);
+    expect(existsSync(cache)).toBe(true);
+  });
+});
