@@ -66,6 +66,14 @@ describe('literals and templates', () => {
     expect(show(b.str('x', b.bin('/', b.num(1), b.num(4))))).toBe('x0.25');
   });
 
+  it('normalizes the joined text as a whole, and marks only what a marked part touched', () => {
+    // "cafe" + COMBINING ACUTE ACCENT composes across the parts.
+    expect(show(b.str('cafe', b.str('\u0301'), '!'))).toBe('caf\u00e9!');
+    expect(run(b.str('a', 'b')).value.isMarked()).toBe(false);
+    expect(run(b.str('a', b.ref('var.secret'), 'b', b.ref('var.unk'))).value.hasMark(SENSITIVE)).toBe(true);
+    expect(problems(b.str(b.ref('var.nul'), 'x', b.ref('var.nul')))).toHaveLength(2);
+  });
+
   it('keeps the type of a lone interpolation', () => {
     const r = run(b.str(b.ref('var.l')));
     expect(r.value.type.kind).toBe('tuple');

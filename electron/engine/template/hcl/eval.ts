@@ -175,7 +175,8 @@ type ArgSource =
   { expr: Expression; value?: undefined; range: Range } | { expr?: undefined; value: Value; range: Range };
 
 class Evaluator {
-  private readonly anon = new Map<AnonSymbolExpr, Value>();
+  /** Values of splat symbols (`[*]`) being evaluated; most expressions have none, so made on first use. */
+  private anon: Map<AnonSymbolExpr, Value> | undefined;
 
   constructor(private readonly ctx: EvalContext) {}
 
@@ -226,7 +227,7 @@ class Evaluator {
       case 'For':
         return this.forExpr(expr, scope);
       case 'AnonSymbol':
-        return ok(this.anon.get(expr) ?? DYNAMIC_VALUE);
+        return ok(this.anon?.get(expr) ?? DYNAMIC_VALUE);
       default:
         throw new Error(`unknown expression kind ${(expr as { kind: string }).kind}`);
     }
@@ -306,14 +307,22 @@ class Evaluator {
 
   private template(parts: readonly TemplatePart[], scope: Scope): EvalResult {
     // The parser has already applied `~` strip markers to the literal parts, exactly as hclsyntax does.
-    const stripped = parts;
     const diagnostics: Diagnostic[] = [];
-    const marks: ReadonlySet<Mark>[] = [];
+    let marks: ReadonlySet<Mark>[] | undefined;
     let known = true;
+    let failed = false;
     let text = '';
-    for (const part of stripped) {
+    for (const part of parts) {
+      if (part.kind === 'Literal') {
+        // A literal is a known, unmarked string: no value needed (NFC applies once, to the whole text).
+        if (known && !failed) text += part.value;
+        continue;
+      }
       const r = this.templatePart(part, scope);
-      diagnostics.push(...r.diagnostics);
+      if (r.diagnostics.length > 0) {
+        diagnostics.push(...r.diagnostics);
+        failed ||= hasErrors(r.diagnostics);
+      }
       const value = r.value;
       if (value.isNull()) {
         diagnostics.push(
@@ -323,10 +332,11 @@ class Evaluator {
             part.range,
           ),
         );
+        failed = true;
         continue;
       }
       const [unmarked, partMarks] = value.unmark();
-      marks.push(partMarks);
+      if (partMarks.size > 0) (marks ??= []).push(partMarks);
       if (!unmarked.isKnown()) {
         known = false;
         continue;
@@ -340,15 +350,16 @@ class Evaluator {
             part.range,
           ),
         );
+        failed = true;
         continue;
       }
-      if (known && !hasErrors(diagnostics)) {
+      if (known && !failed) {
         // A string may still carry marks on nested parts only when it was built from a marked string.
         text += converted.value.unmarkDeep()[0].asString();
       }
     }
     const value = known ? Value.string(text) : Value.unknown(STRING);
-    return ok(value.withMarks(...marks), diagnostics);
+    return ok(marks ? value.withMarks(...marks) : value, diagnostics);
   }
 
   private templatePart(part: TemplatePart, scope: Scope): EvalResult {
@@ -1101,11 +1112,11 @@ class Evaluator {
     const source = this.eval(expr.source, scope);
     const anon = findAnonSymbol(expr.each);
     const each = (item: Value): EvalResult => {
-      if (anon) this.anon.set(anon, item);
+      if (anon) (this.anon ??= new Map()).set(anon, item);
       try {
         return this.eval(expr.each, scope);
       } finally {
-        if (anon) this.anon.delete(anon);
+        if (anon) this.anon?.delete(anon);
       }
     };
     if (hasErrors(source.diagnostics)) {

@@ -56,7 +56,12 @@ export function compareStrings(a: string, b: string): number {
 }
 
 export function sortedKeys<V>(entries: Iterable<[string, V]>): [string, V][] {
-  return [...entries].sort(([a], [b]) => compareStrings(a, b));
+  const list = [...entries];
+  // Often already in order (a value's own entries, a literal written sorted): then no sort at all.
+  for (let i = 1; i < list.length; i++) {
+    if (compareStrings(list[i - 1][0], list[i][0]) > 0) return list.sort(([a], [b]) => compareStrings(a, b));
+  }
+  return list;
 }
 
 export function listOf(element: Type): Type {
@@ -85,6 +90,11 @@ export function objectOf(
       : Object.entries(attributes);
   const optionalSet = optional ? new Set(optional) : NO_OPTIONALS;
   return { kind: 'object', attributes: new Map(sortedKeys(entries)), optional: optionalSet };
+}
+
+/** An object type of attributes already in key order (no optional attributes). */
+export function objectOfSorted(attributes: ReadonlyMap<string, Type>): ObjectType {
+  return { kind: 'object', attributes, optional: NO_OPTIONALS };
 }
 
 export const EMPTY_OBJECT: ObjectType = objectOf([]);

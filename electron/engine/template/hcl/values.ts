@@ -18,7 +18,7 @@ import {
   hasDynamicTypes,
   listOf,
   mapOf,
-  objectOf,
+  objectOfSorted,
   setOf,
   sortedKeys,
   tupleOf,
@@ -35,6 +35,14 @@ type Payload =
   null | typeof UNKNOWN_PAYLOAD | string | boolean | BigFloat | readonly Value[] | ReadonlyMap<string, Value>;
 
 const NO_MARKS: ReadonlySet<Mark> = new Set();
+
+/** A character at or above U+0300 (the first combining mark): only such text can change under NFC. */
+const MAYBE_NOT_NFC = /[^\u0000-\u02ff]/;
+
+/** cty keeps strings in Unicode NFC; most template text is ASCII, which NFC leaves as it is. */
+function nfc(s: string): string {
+  return MAYBE_NOT_NFC.test(s) ? s.normalize('NFC') : s;
+}
 
 function unionMarks(sets: Iterable<ReadonlySet<Mark> | undefined>): ReadonlySet<Mark> {
   let out: Set<Mark> | undefined;
@@ -60,7 +68,7 @@ export class Value {
   // ---- construction -------------------------------------------------------------------------------
 
   static string(s: string): Value {
-    return new Value(STRING, s.normalize('NFC'));
+    return new Value(STRING, nfc(s));
   }
 
   static number(n: BigFloat | number): Value {
@@ -118,7 +126,7 @@ export class Value {
         throw new Error(`inconsistent map element types (${friendlyName(ety)} and ${friendlyName(e.type)})`);
       }
     }
-    return new Value(mapOf(ety), new Map(list.map(([k, v]) => [k.normalize('NFC'), v])));
+    return new Value(mapOf(ety), new Map(list.map(([k, v]) => [nfc(k), v])));
   }
 
   static tuple(elements: readonly Value[]): Value {
@@ -126,13 +134,13 @@ export class Value {
   }
 
   static object(entries: Iterable<[string, Value]> | Record<string, Value>): Value {
-    const list = sortedKeys(
-      [...(Symbol.iterator in entries ? entries : Object.entries(entries))].map(
-        ([k, v]) => [k.normalize('NFC'), v] as [string, Value],
-      ),
-    );
+    const list: [string, Value][] = [];
+    for (const [k, v] of Symbol.iterator in entries ? entries : Object.entries(entries)) list.push([nfc(k), v]);
     if (list.length === 0) return Value.EMPTY_OBJECT;
-    return new Value(objectOf(list.map(([k, v]) => [k, v.type] as [string, Type])), new Map(list));
+    const sorted = sortedKeys(list);
+    const types = new Map<string, Type>();
+    for (const [k, v] of sorted) types.set(k, v.type);
+    return new Value(objectOfSorted(types), new Map(sorted));
   }
 
   // ---- inspection ---------------------------------------------------------------------------------
@@ -147,9 +155,13 @@ export class Value {
 
   /** Known, and every nested value known too. */
   isWhollyKnown(): boolean {
-    if (this.payload === UNKNOWN_PAYLOAD) return false;
-    if (Array.isArray(this.payload)) return (this.payload as Value[]).every((v) => v.isWhollyKnown());
-    if (this.payload instanceof Map) return [...this.payload.values()].every((v) => v.isWhollyKnown());
+    const payload = this.payload;
+    if (payload === UNKNOWN_PAYLOAD) return false;
+    if (Array.isArray(payload)) {
+      for (const v of payload as readonly Value[]) if (!v.isWhollyKnown()) return false;
+    } else if (payload instanceof Map) {
+      for (const v of payload.values()) if (!v.isWhollyKnown()) return false;
+    }
     return true;
   }
 
@@ -164,8 +176,12 @@ export class Value {
   /** True when this value or anything inside it is marked. */
   containsMarked(): boolean {
     if (this.marks.size > 0) return true;
-    if (Array.isArray(this.payload)) return (this.payload as Value[]).some((v) => v.containsMarked());
-    if (this.payload instanceof Map) return [...this.payload.values()].some((v) => v.containsMarked());
+    const payload = this.payload;
+    if (Array.isArray(payload)) {
+      for (const v of payload as readonly Value[]) if (v.containsMarked()) return true;
+    } else if (payload instanceof Map) {
+      for (const v of payload.values()) if (v.containsMarked()) return true;
+    }
     return false;
   }
 

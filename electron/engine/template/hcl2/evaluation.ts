@@ -7,7 +7,7 @@ import type { ConfigValue } from '../config';
 import type { TemplateHost } from '../host';
 import type { Diagnostic, Range } from '../source';
 import { parseHclExpression, parseHclTemplate } from '../hcl/parser';
-import { evaluate as evaluateHcl } from '../hcl/eval';
+import { evaluate as evaluateHcl, type EvalContext } from '../hcl/eval';
 import { Value, DYNAMIC_VALUE, SENSITIVE } from '../hcl/values';
 import { tryConvert } from '../hcl/convert';
 import { displayValue, toConfigValue } from '../hcl/display';
@@ -57,17 +57,30 @@ function variablesOf(scope: Scope): ReadonlyMap<string, Value> {
   return map;
 }
 
+const parseTemplate = (text: string, file: string) => parseHclTemplate(text, file);
+
+/** A scope's evaluation context, made once per scope (a body's attributes all evaluate in one). */
+const contexts = new WeakMap<Scope, EvalContext>();
+
+function contextOf(scope: Scope): EvalContext {
+  let ctx = contexts.get(scope);
+  if (!ctx) {
+    const tables = scope.functions ?? (fallbackTables ??= newFunctionTables());
+    ctx = {
+      variables: variablesOf(scope),
+      functions: scope.allowEnv ? tables.variableDefaults : tables.template,
+      host: scope.host,
+      baseDir: scope.pathRoot,
+      parseTemplate,
+      functionNotes: DEFAULT_FUNCTION_NOTES,
+    };
+    contexts.set(scope, ctx);
+  }
+  return ctx;
+}
+
 export function evaluate(expr: Expression, scope: Scope): { value: Value; diagnostics: Diagnostic[] } {
-  const tables = scope.functions ?? (fallbackTables ??= newFunctionTables());
-  const functions = scope.allowEnv ? tables.variableDefaults : tables.template;
-  return evaluateHcl(expr, {
-    variables: variablesOf(scope),
-    functions,
-    host: scope.host,
-    baseDir: scope.pathRoot,
-    parseTemplate: (text, file) => parseHclTemplate(text, file),
-    functionNotes: DEFAULT_FUNCTION_NOTES,
-  });
+  return evaluateHcl(expr, contextOf(scope));
 }
 
 export function isKnown(v: Value): boolean {

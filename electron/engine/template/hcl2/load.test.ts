@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNKNOWN } from '../config';
 import { memoryHost } from '../host';
 import type { LoadedTemplate, RuntimeVars } from '../model';
 import { loadHclTemplate } from './load';
@@ -82,6 +83,47 @@ describe('loadHclTemplate', () => {
       'echo only-second path.root=/t path.cwd=/t',
     ]);
     expect(second.postProcessors[0][0].resolve(runtime(second)).config.inline).toEqual(['echo pp mybuild']);
+  });
+
+  it("gives each component its own build's and source's names, with and without generated data", () => {
+    const t = load({
+      '/t/build.pkr.hcl': `source "null" "s" {
+  communicator = "none"
+}
+build {
+  name    = "one"
+  sources = ["source.null.s"]
+  provisioner "shell-local" {
+    inline = ["\${build.name} \${source.name}", build.ID]
+  }
+  post-processor "shell-local" {
+    inline = ["pp \${build.name} \${source.type}"]
+  }
+}
+build {
+  name = "two"
+  source "source.null.s" {
+    name = "renamed"
+  }
+  provisioner "shell-local" {
+    inline = ["\${build.name} \${source.name}"]
+  }
+}
+`,
+    });
+    expect(errors(t)).toEqual([]);
+    const [one, two] = t.builds;
+    const bare = (plan: typeof one): RuntimeVars => ({ ...runtime(plan), generated: undefined });
+    expect(two.provisioners[0].resolve(bare(two)).config.inline).toEqual(['two renamed']);
+    expect(one.provisioners[0].resolve(bare(one)).config.inline).toEqual(['one s', UNKNOWN]);
+    expect(one.postProcessors[0][0].resolve(bare(one)).config.inline).toEqual(['pp one null']);
+    expect(one.provisioners[0].resolve(runtime(one, { ID: 'vm-1' })).config.inline).toEqual([
+      'one s',
+      'vm-1',
+    ]);
+    // Generated data of one run does not leak into a later run without it.
+    expect(one.provisioners[0].resolve(bare(one)).config.inline).toEqual(['one s', UNKNOWN]);
+    expect(two.provisioners[0].resolve(bare(two)).config.inline).toEqual(['two renamed']);
   });
 
   it('prints inspect exactly as packer 1.6.6 did', () => {

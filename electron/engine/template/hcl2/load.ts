@@ -126,25 +126,27 @@ function metaDuration(
   return ms;
 }
 
+/** The generated data `build.*` names, unknown until the build runs. */
+const BUILD_KEYS = [
+  'ID',
+  'Host',
+  'Port',
+  'User',
+  'Password',
+  'ConnType',
+  'PackerRunUUID',
+  'PackerHTTPIP',
+  'PackerHTTPPort',
+  'PackerHTTPAddr',
+  'SSHPublicKey',
+  'SSHPrivateKey',
+  'WinRMPassword',
+];
+
 /** Values of `build.*`: Packer's generated data, unknown until the build runs. */
 function buildObject(runtime: RuntimeVars): Value {
-  const keys = [
-    'ID',
-    'Host',
-    'Port',
-    'User',
-    'Password',
-    'ConnType',
-    'PackerRunUUID',
-    'PackerHTTPIP',
-    'PackerHTTPPort',
-    'PackerHTTPAddr',
-    'SSHPublicKey',
-    'SSHPrivateKey',
-    'WinRMPassword',
-  ];
   const fields: Record<string, Value> = { name: stringValue(runtime.buildBlockName) };
-  for (const k of keys) {
+  for (const k of BUILD_KEYS) {
     const v = runtime.generated?.[k];
     fields[k] = v === undefined ? unknownValue() : stringValue(v);
   }
@@ -153,13 +155,34 @@ function buildObject(runtime: RuntimeVars): Value {
   return objectValue(fields);
 }
 
-function componentScope(base: Scope, runtime: RuntimeVars, withBuild: boolean): Scope {
+function makeComponentScope(base: Scope, runtime: RuntimeVars, withBuild: boolean): Scope {
   const variables: Record<string, Value> = {
     ...base.variables,
     source: objectValue({ name: stringValue(runtime.sourceName), type: stringValue(runtime.builderType) }),
   };
   if (withBuild) variables.build = buildObject(runtime);
   return { ...base, variables };
+}
+
+/**
+ * Scopes without generated data (every component at validate time) depend only on these names, so the
+ * components of one build share one: values are immutable, and a shared scope is converted once.
+ */
+const sharedScopes = new WeakMap<Scope, Map<string, Scope>>();
+
+function componentScope(base: Scope, runtime: RuntimeVars, withBuild: boolean): Scope {
+  if (runtime.generated !== undefined) return makeComponentScope(base, runtime, withBuild);
+  let scopes = sharedScopes.get(base);
+  if (!scopes) sharedScopes.set(base, (scopes = new Map()));
+  const key = JSON.stringify([
+    runtime.sourceName,
+    runtime.builderType,
+    withBuild && runtime.buildBlockName,
+    withBuild,
+  ]);
+  let scope = scopes.get(key);
+  if (!scope) scopes.set(key, (scope = makeComponentScope(base, runtime, withBuild)));
+  return scope;
 }
 
 function sourceString(type: string, name: string): string {

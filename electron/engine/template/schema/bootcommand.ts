@@ -75,12 +75,13 @@ export function parseBootCommand(command: string): ParsedBootCommand {
   const steps: BootStep[] = [];
   const errors: string[] = [];
   let i = 0;
+  // Called for every special key at every '<': compares code point by code point, allocating nothing.
   const startsWithAt = (at: number, word: string, ignoreCase: boolean): boolean => {
-    const w = [...word];
-    for (let k = 0; k < w.length; k++) {
-      const c = chars[at + k];
+    let k = at;
+    for (const w of word) {
+      const c = chars[k++];
       if (c === undefined) return false;
-      if (ignoreCase ? c.toLowerCase() !== w[k].toLowerCase() : c !== w[k]) return false;
+      if (c !== w && !(ignoreCase && c.toLowerCase() === w.toLowerCase())) return false;
     }
     return true;
   };

@@ -104,6 +104,33 @@ describe('weak decoding (JSON, mapstructure WeaklyTypedInput)', () => {
     expect(result.config).toMatchObject({ headless: true, vm_name: 'x' });
   });
 
+  it('prefers the exact key, and reports a second spelling of a taken field as unknown', () => {
+    const result = decode('builder', 'qemu', { ...qemuBase, headless: true, HEADLESS: false });
+    expect(errors(result)).toEqual([`unknown configuration key: '"HEADLESS"'`]);
+  });
+
+  it('treats names of Object.prototype as the unknown keys they are, in both dialects', () => {
+    for (const key of ['toString', 'constructor', 'hasOwnProperty']) {
+      const json = decode('builder', 'null', { communicator: 'none', [key]: 'x' });
+      expect(errors(json)).toEqual([`unknown configuration key: '${JSON.stringify(key)}'`]);
+      const hcl = decode('builder', 'null', { communicator: 'none', [key]: 'x' }, { dialect: 'hcl' });
+      expect(errors(hcl)).toEqual([`An argument named ${JSON.stringify(key)} is not expected here.`]);
+      expect(json.fixes).toEqual([]);
+    }
+  });
+
+  it('gives every decode fresh zero values (Prepare fills them in place)', () => {
+    const first = decode('builder', 'qemu', qemuBase).config!;
+    const second = decode('builder', 'qemu', qemuBase).config!;
+    expect(first.floppy_files).toEqual([]);
+    expect(first.floppy_files).not.toBe(second.floppy_files);
+    expect(first.qemu_img_args).toEqual(second.qemu_img_args);
+    expect(first.qemu_img_args).not.toBe(second.qemu_img_args);
+    expect(first.qemu_img_args.convert).not.toBe(second.qemu_img_args.convert);
+    first.floppy_files.push('mutated');
+    expect(decode('builder', 'qemu', qemuBase).config!.floppy_files).toEqual([]);
+  });
+
   it('ignores type, packer_* and the loader’s meta-arguments', () => {
     const prov = decode('provisioner', 'shell', {
       type: 'shell',

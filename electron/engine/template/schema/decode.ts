@@ -138,23 +138,28 @@ class Decoder {
     prefix: string,
     topLevel: boolean,
   ): Record<string, Decoded> {
-    const out: Record<string, Decoded> = {};
-    for (const [name, field] of fieldEntries(fields)) out[name] = zeroValue(field.type);
+    const out = zeroObject(fields);
     const keys = Object.keys(raw);
-    // Which raw key feeds each field: the exact name, else (JSON) mapstructure's case-insensitive match.
-    const source = new Map<string, string>();
-    for (const key of keys) if (key in fields) source.set(key, key);
-    if (this.dialect === 'json') {
+    // Which field each raw key feeds: its own name, else (JSON) mapstructure's case-insensitive match
+    // with a field no key names exactly.
+    const { names } = infoOf(fields);
+    let inexact: Map<string, string> | undefined;
+    if (this.dialect === 'json' && keys.some((key) => !names.has(key))) {
+      inexact = new Map();
+      const taken = new Set(keys.filter((key) => names.has(key)));
       for (const key of keys) {
-        if (key in fields) continue;
-        const name = Object.keys(fields).find((n) => !source.has(n) && n.toLowerCase() === key.toLowerCase());
-        if (name !== undefined) source.set(name, key);
+        if (names.has(key)) continue;
+        const lower = key.toLowerCase();
+        const name = [...names].find((n) => !taken.has(n) && n.toLowerCase() === lower);
+        if (name !== undefined) {
+          inexact.set(key, name);
+          taken.add(name);
+        }
       }
     }
-    const fieldOf = new Map([...source].map(([name, key]) => [key, name]));
     // Source order, so diagnostics read top to bottom.
     for (const key of keys) {
-      const name = fieldOf.get(key);
+      const name = names.has(key) ? key : inexact?.get(key);
       if (name === undefined) {
         if (!(topLevel && this.isIgnoredKey(key))) this.unknownKey(fields, raw, prefix, key);
         continue;
@@ -220,7 +225,7 @@ class Decoder {
       const suggestion = nameSuggestion(key, blockNames);
       const hint = suggestion
         ? ` Did you mean ${JSON.stringify(suggestion)}?`
-        : attrNames.includes(key) || key in fields
+        : attrNames.includes(key) || Object.hasOwn(fields, key)
           ? ` Did you mean to define argument ${JSON.stringify(key)}? If so, use the equals sign to assign it a value.`
           : '';
       summary = 'Unsupported block type';
@@ -649,7 +654,7 @@ class Decoder {
       checkTemplate: (text) => this.options.checkTemplate?.(text, ''),
     };
     // Deprecated keys that still work: say so, with the replacement.
-    for (const [name, field] of Object.entries(schema.fields as FieldMap)) {
+    for (const [name, field] of infoOf(schema.fields as FieldMap).deprecated) {
       if (field.deprecated && this.written.has(name)) {
         const fix = fixForDeprecatedKey(name, this.raw);
         if (fix) this.fixes.push(fix);
@@ -812,18 +817,47 @@ function ctyTypeName(value: ConfigValue): string {
   return 'object';
 }
 
-/** Go's zero value of a field's type (what an unset key decodes to). */
-/** Schemas are static: list each field map's entries once, not on every decode. */
-const entriesCache = new WeakMap<FieldMap, [string, FieldSchema][]>();
-function fieldEntries(fields: FieldMap): [string, FieldSchema][] {
-  let entries = entriesCache.get(fields);
-  if (!entries) {
-    entries = Object.entries(fields);
-    entriesCache.set(fields, entries);
-  }
-  return entries;
+/**
+ * Schemas are static: each field map's entries, names and zero object are worked out once. A decode
+ * copies the zero object (one copy of ~200 qemu fields instead of ~200 insertions) and then gives the
+ * few fields whose zero is a list, map or object fresh ones, since Prepare fills defaults in place.
+ */
+interface FieldMapInfo {
+  names: ReadonlySet<string>;
+  /** The deprecated fields, in schema order. */
+  deprecated: [string, FieldSchema][];
+  zero: Record<string, Decoded>;
+  mutable: [string, FieldType][];
 }
 
+const fieldMapInfo = new WeakMap<FieldMap, FieldMapInfo>();
+function infoOf(fields: FieldMap): FieldMapInfo {
+  let info = fieldMapInfo.get(fields);
+  if (!info) {
+    const entries = Object.entries(fields);
+    const zero: Record<string, Decoded> = {};
+    const mutable: [string, FieldType][] = [];
+    for (const [name, field] of entries) {
+      const value = zeroValue(field.type);
+      zero[name] = value;
+      if (value !== null && typeof value === 'object') mutable.push([name, field.type]);
+    }
+    const deprecated = entries.filter(([, field]) => field.deprecated);
+    info = { names: new Set(Object.keys(fields)), deprecated, zero, mutable };
+    fieldMapInfo.set(fields, info);
+  }
+  return info;
+}
+
+/** A fresh object of every field's zero value. */
+function zeroObject(fields: FieldMap): Record<string, Decoded> {
+  const info = infoOf(fields);
+  const out = { ...info.zero };
+  for (const [name, type] of info.mutable) out[name] = zeroValue(type);
+  return out;
+}
+
+/** Go's zero value of a field's type (what an unset key decodes to). */
 export function zeroValue(type: FieldType): Decoded {
   switch (type.kind) {
     case 'string':
@@ -839,18 +873,18 @@ export function zeroValue(type: FieldType): Decoded {
       return [];
     case 'map':
       return {};
-    case 'object': {
-      const out: Record<string, Decoded> = {};
-      for (const [name, field] of Object.entries(type.fields)) out[name] = zeroValue(field.type);
-      return out;
-    }
+    case 'object':
+      return zeroObject(type.fields);
   }
 }
 
 function containsUnknown(value: unknown): boolean {
   if (isUnknown(value)) return true;
   if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(containsUnknown);
+  if (value !== null && typeof value === 'object') {
+    // Plain objects only (drafts): `for in` walks their own keys without copying ~200 values out.
+    for (const key in value) if (containsUnknown((value as Record<string, unknown>)[key])) return true;
+  }
   return false;
 }
 

@@ -113,7 +113,8 @@ export function fixForDeprecatedKey(key: string, raw: ConfigObject): ConfigFix |
       set: { iso_checksum: `md5:${md5}` },
     };
   }
-  const replacement = renames[key];
+  // Own keys only: `constructor` or `toString` are not renamed keys.
+  const replacement = Object.hasOwn(renames, key) ? renames[key] : undefined;
   if (replacement === undefined) return undefined;
   return {
     title: `Rename "${key}" to "${replacement}"`,
