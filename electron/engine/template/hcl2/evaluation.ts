@@ -32,6 +32,17 @@ export interface Scope {
   allowEnv: boolean;
   /** One set per load: some functions (legacy_isotime) fix their clock at first use, as Packer's do per run. */
   functions?: FunctionTables;
+  /** Evaluation's own cache (see contextOf); never set it. */
+  cachedContext?: CachedContext;
+}
+
+interface CachedContext {
+  variables: Record<string, Value>;
+  functions: FunctionTables | undefined;
+  allowEnv: boolean;
+  host: TemplateHost;
+  pathRoot: string;
+  context: EvalContext;
 }
 
 export interface FunctionTables {
@@ -45,38 +56,38 @@ export function newFunctionTables(): FunctionTables {
 
 let fallbackTables: FunctionTables | undefined;
 
-/** Scopes are reused for every attribute of a block: convert each one's variables to a Map once. */
-const variableMaps = new WeakMap<Record<string, Value>, ReadonlyMap<string, Value>>();
-
-function variablesOf(scope: Scope): ReadonlyMap<string, Value> {
-  let map = variableMaps.get(scope.variables);
-  if (!map) {
-    map = new Map(Object.entries(scope.variables));
-    variableMaps.set(scope.variables, map);
-  }
-  return map;
-}
-
 const parseTemplate = (text: string, file: string) => parseHclTemplate(text, file);
 
-/** A scope's evaluation context, made once per scope (a body's attributes all evaluate in one). */
-const contexts = new WeakMap<Scope, EvalContext>();
-
+/**
+ * A scope's evaluation context (its variables as a Map, its function table), made once: every attribute
+ * of a body evaluates in the same scope. Cached on the scope itself and checked against the parts it
+ * was made from, since a scope derived by spreading (`{ ...scope, variables }`) copies the cache along;
+ * a WeakMap (or a non-enumerable property) did the same job at several times the cost per scope.
+ */
 function contextOf(scope: Scope): EvalContext {
-  let ctx = contexts.get(scope);
-  if (!ctx) {
-    const tables = scope.functions ?? (fallbackTables ??= newFunctionTables());
-    ctx = {
-      variables: variablesOf(scope),
-      functions: scope.allowEnv ? tables.variableDefaults : tables.template,
-      host: scope.host,
-      baseDir: scope.pathRoot,
-      parseTemplate,
-      functionNotes: DEFAULT_FUNCTION_NOTES,
-    };
-    contexts.set(scope, ctx);
+  const cached = scope.cachedContext;
+  if (
+    cached &&
+    cached.variables === scope.variables &&
+    cached.functions === scope.functions &&
+    cached.allowEnv === scope.allowEnv &&
+    cached.host === scope.host &&
+    cached.pathRoot === scope.pathRoot
+  ) {
+    return cached.context;
   }
-  return ctx;
+  const tables = scope.functions ?? (fallbackTables ??= newFunctionTables());
+  const context: EvalContext = {
+    variables: new Map(Object.entries(scope.variables)),
+    functions: scope.allowEnv ? tables.variableDefaults : tables.template,
+    host: scope.host,
+    baseDir: scope.pathRoot,
+    parseTemplate,
+    functionNotes: DEFAULT_FUNCTION_NOTES,
+  };
+  const { variables, functions, allowEnv, host, pathRoot } = scope;
+  scope.cachedContext = { variables, functions, allowEnv, host, pathRoot, context };
+  return context;
 }
 
 export function evaluate(expr: Expression, scope: Scope): { value: Value; diagnostics: Diagnostic[] } {

@@ -174,12 +174,9 @@ function componentScope(base: Scope, runtime: RuntimeVars, withBuild: boolean): 
   if (runtime.generated !== undefined) return makeComponentScope(base, runtime, withBuild);
   let scopes = sharedScopes.get(base);
   if (!scopes) sharedScopes.set(base, (scopes = new Map()));
-  const key = JSON.stringify([
-    runtime.sourceName,
-    runtime.builderType,
-    withBuild && runtime.buildBlockName,
-    withBuild,
-  ]);
+  // Length-prefixed, so no two different triples make the same key.
+  const block = withBuild ? runtime.buildBlockName : '';
+  const key = `${withBuild ? 'b' : 's'}${block.length}:${block}${runtime.builderType.length}:${runtime.builderType}${runtime.sourceName}`;
   let scope = scopes.get(key);
   if (!scope) scopes.set(key, (scope = makeComponentScope(base, runtime, withBuild)));
   return scope;
