@@ -7,6 +7,7 @@ import type { ApiMethod } from './types';
 export const API_METHODS = [
   'appInfo',
   'listDirectory',
+  'statPaths',
   'pickPath',
   'openWorkspace',
   'closeWorkspace',

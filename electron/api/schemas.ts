@@ -34,6 +34,7 @@ const empty = z.strictObject({});
 export const apiInputSchemas = {
   appInfo: empty,
   listDirectory: z.strictObject({ path: absolutePath }),
+  statPaths: z.strictObject({ paths: z.array(absolutePath).max(256) }),
   pickPath: z.strictObject({
     kind: z.enum(['file', 'folder']),
     title: z.string().max(200).optional(),

@@ -131,6 +131,7 @@ export type ApiEventListener = (event: ApiEvent) => void;
 export interface ApiInputs {
   appInfo: Record<string, never>;
   listDirectory: { path: string };
+  statPaths: { paths: string[] };
   pickPath: { kind: PickPathKind; title?: string; defaultPath?: string };
   openWorkspace: { path: string };
   closeWorkspace: { workspaceId: string };
@@ -146,6 +147,8 @@ export interface ApiInputs {
 export interface ApiOutputs {
   appInfo: AppInfo;
   listDirectory: DirectoryListing;
+  /** What is at each absolute path (for the checker's existence checks outside a workspace); null: nothing. */
+  statPaths: Record<string, 'file' | 'dir' | null>;
   /** The chosen absolute path, or null when the user cancelled. */
   pickPath: string | null;
   openWorkspace: WorkspaceInfo;

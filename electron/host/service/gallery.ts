@@ -48,7 +48,8 @@ export function describeReadme(
     }
     paragraph.push(line);
   }
-  return { title, description: paragraph.join(' ') };
+  // Plain text for the start screen: inline code marks and emphasis dropped.
+  return { title, description: paragraph.join(' ').replace(/[`*_]/g, '') };
 }
 
 /** Copies a gallery template into a new folder; refuses to write into anything that already has files. */

@@ -255,6 +255,15 @@ describe('listDirectory', () => {
     });
   });
 
+  it('says what is at absolute paths, without reading them', async () => {
+    const p = join(dir, 'project');
+    expect(await service.statPaths({ paths: [p, join(p, 'build.pkr.hcl'), join(p, 'nope')] })).toEqual({
+      [p]: 'dir',
+      [join(p, 'build.pkr.hcl')]: 'file',
+      [join(p, 'nope')]: null,
+    });
+  });
+
   it('has no native dialog on the web host', async () => {
     await expect(service.pickPath({ kind: 'file' })).rejects.toMatchObject({ code: 'unsupported' });
     expect((await service.appInfo({})).nativeDialogs).toBe(false);

@@ -91,6 +91,17 @@ export function createKilnService(options: ServiceOptions): KilnService {
       return parent === dir ? { path: dir, entries } : { path: dir, parent, entries };
     },
 
+    async statPaths({ paths }) {
+      const out: Record<string, 'file' | 'dir' | null> = {};
+      await Promise.all(
+        paths.map(async (p) => {
+          const st = await fs.stat(p).catch(() => undefined);
+          out[p] = st ? (st.isDirectory() ? 'dir' : 'file') : null;
+        }),
+      );
+      return out;
+    },
+
     async pickPath(input) {
       if (!options.pickPath)
         throw new ApiError('unsupported', 'this host has no native dialog; use the in-app one');
