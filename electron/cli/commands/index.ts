@@ -1,5 +1,6 @@
 /** Every `kiln` command. Each lives in its own module; add one line here per command. */
 import type { Command } from '../io';
+import { hcl2UpgradeCommand } from './hcl2_upgrade';
 import { versionCommand } from './version';
 
-export const commands: Command[] = [versionCommand];
+export const commands: Command[] = [versionCommand, hcl2UpgradeCommand];
