@@ -5,8 +5,8 @@
  * becomes one minimal text edit in the template.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { FieldInfo } from '../../electron/engine/template/language/schemaLookup';
-import { typeLabel } from '../../electron/engine/template/language/schemaLookup';
+import { typeLabel } from '../../electron/engine/template/schema/index';
+import type { FieldSchema as FieldInfo } from '../../electron/engine/template/schema/types';
 import type { PipelineAttribute, PipelineBlock } from '../../electron/engine/template/language/types';
 import type { Diagnostic, Range } from '../../electron/engine/template/source';
 import { formatForInput, inputKind, parseInput, type InputKind } from '../pipeline/values';

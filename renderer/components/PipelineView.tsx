@@ -155,7 +155,7 @@ function Card({ block, position, siblings, index }: CardProps) {
 }
 
 function AddComponent({ build, role }: { build: PipelineBuild; role: 'provisioner' | 'post-processor' }) {
-  const types = schemas?.types(role) ?? [];
+  const types = schemas.types(role);
   const [type, setType] = useState('');
   const id = `add-${role}-${build.address}`.replace(/[^A-Za-z0-9_-]/g, '_');
   return (

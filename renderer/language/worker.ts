@@ -3,6 +3,7 @@
  * documents change by change, checks the template once per burst of changes (never per message), asks the
  * UI for files the check needs, and answers editor requests from its own copy.
  */
+import { syntaxChecker } from '../../electron/engine/template/language/checker';
 import { TemplateWorkspace } from '../../electron/engine/template/language/service';
 import type { FromWorker, LanguageRequest, ToWorker } from './protocol';
 
@@ -87,6 +88,7 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
         root: message.workspace.root,
         kind: message.workspace.kind,
         entry: message.workspace.entry,
+        checker: syntaxChecker,
       });
       workspace.setTree(message.workspace.tree);
       workspace.setVarFiles(message.varFiles);

@@ -2,12 +2,12 @@
  * Conversions between what a form input holds (text) and template values, by the key's schema type.
  * Parsing returns an error message instead of a value when the text does not fit the type.
  */
-import type { FieldTypeInfo } from '../../electron/engine/template/language/schemaLookup';
+import type { FieldType } from '../../electron/engine/template/schema/types';
 import type { LiteralValue } from '../../electron/engine/template/language/types';
 
 export type InputKind = 'text' | 'number' | 'bool' | 'select' | 'lines' | 'pairs' | 'expression';
 
-export function inputKind(type: FieldTypeInfo | undefined, allowed?: readonly string[]): InputKind {
+export function inputKind(type: FieldType | undefined, allowed?: readonly string[]): InputKind {
   if (!type) return 'expression';
   if (allowed && allowed.length > 0 && (type.kind === 'string' || type.kind === 'duration')) return 'select';
   switch (type.kind) {
@@ -50,7 +50,7 @@ export function formatForInput(kind: InputKind, value: LiteralValue | undefined)
 export type Parsed = { ok: true; value: LiteralValue } | { ok: false; error: string };
 
 /** A form input's text as the value to write. */
-export function parseInput(kind: InputKind, text: string, type: FieldTypeInfo | undefined): Parsed {
+export function parseInput(kind: InputKind, text: string, type: FieldType | undefined): Parsed {
   switch (kind) {
     case 'number': {
       const n = Number(text.trim());

@@ -176,3 +176,11 @@ export interface DocumentSymbolInfo {
   selectionRange: Range;
   children: DocumentSymbolInfo[];
 }
+
+/** A function templates can call, for completion and hover. */
+export interface FunctionInfo {
+  name: string;
+  /** e.g. `lookup(inputMap map, key string, default any) any` */
+  signature: string;
+  doc?: string;
+}
