@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SourceText, type Range } from '../source';
 import { lexHcl } from './lexer';
+import { formatHcl } from './fmt';
 import { parseHclExpression, parseHclFile, parseHclTemplate } from './parser';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
@@ -228,11 +229,12 @@ describe('parser property: mangled corpus files', () => {
   if (files.length === 0) it.skip(`corpus not found at ${corpus}: property test skipped`, () => {});
 
   it.skipIf(files.length === 0)(
-    `never throws and keeps every range inside the file (${MUTANTS_PER_FILE} mutants per corpus file)`,
+    `never throws, keeps every range inside the file, formats only whitespace (${MUTANTS_PER_FILE} mutants per corpus file)`,
     () => {
       const next = rng(SEED);
       let cases = 0;
       let withErrors = 0;
+      let formattedCases = 0;
       for (const f of files) {
         const original = readFileSync(f, 'utf8');
         for (let i = 0; i < MUTANTS_PER_FILE; i++) {
@@ -244,7 +246,7 @@ describe('parser property: mangled corpus files', () => {
           const problem = checkRanges(src, collectRanges(parsed));
           if (problem) expect.fail(`${name}: ${problem}\n--- input ---\n${text}`);
           // The same text through the other entry points (mostly nonsense to them, which is the point).
-          if (i % 8 === 0) {
+          if (i % 4 === 0) {
             const asTemplate = parseHclTemplate(text, name);
             const problemT = checkRanges(src, collectRanges(asTemplate));
             if (problemT) expect.fail(`${name} as template: ${problemT}`);
@@ -253,13 +255,26 @@ describe('parser property: mangled corpus files', () => {
             const problemE = checkRanges(lineSrc, collectRanges(parseHclExpression(line, name)));
             if (problemE) expect.fail(`${name} as expression: ${problemE}`);
           }
+          // Formatting never throws; when it formats, it changes only whitespace and is stable.
+          if (i % 4 === 0) {
+            const formatted = formatHcl(text, name);
+            if (!formatted.diagnostics.some((d) => d.severity === 'error')) {
+              formattedCases++;
+              const words = (t: string) => lexHcl(t).map((k) => t.slice(k.start, k.end));
+              expect(words(formatted.text)).toEqual(words(text.replace(/^\ufeff/, '')));
+              expect(formatHcl(formatted.text, name).text).toBe(formatted.text);
+            } else {
+              expect(formatted.text).toBe(text);
+            }
+          }
           cases++;
         }
       }
       expect(cases).toBe(files.length * MUTANTS_PER_FILE);
       // The mutations must actually break things, or the test proves little.
       expect(withErrors).toBeGreaterThan(cases / 2);
+      expect(formattedCases).toBeGreaterThan(50);
     },
-    60_000,
+    120_000,
   );
 });

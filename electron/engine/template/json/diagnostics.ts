@@ -142,7 +142,6 @@ export function formatPackerJsonErrors(
   };
   const parseFailure = (text: string) =>
     (flavour === 'head' ? HEAD_PARSE_PREFIX : 'Failed to parse template: ') + text + '\n';
-  const errorBlock = (detail: string) => `Error: \n\n${wrapDetail(detail)}\n\n`;
 
   const syntax = of('syntax');
   if (syntax.length) return parseFailure(syntax[0]);
@@ -162,14 +161,30 @@ export function formatPackerJsonErrors(
   if (parse.length) return parseFailure(multierror(parse));
   const varFile = of('var-file');
   if (varFile.length) return varFile[0] + '\n';
+  const init = initializeError(errs);
+  return init === undefined ? undefined : `Error: \n\n${wrapDetail(init)}\n\n`;
+}
+
+/** The error Packer's Core.Initialize returns (validate stage onwards), unformatted, if any. */
+export function packerInitializeError(diagnostics: readonly Diagnostic[]): string | undefined {
+  return initializeError(
+    diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => info.get(d))
+      .filter((e): e is PackerJsonError => e !== undefined),
+  );
+}
+
+function initializeError(errs: PackerJsonError[]): string | undefined {
+  const of = (stage: PackerJsonStage) => errs.filter((e) => e.stage === stage).map((e) => e.message);
   const validate = of('validate');
-  if (validate.length) return errorBlock(multierror(validate));
+  if (validate.length) return multierror(validate);
   const minVersion = of('min-version');
-  if (minVersion.length) return errorBlock(minVersion[0]);
+  if (minVersion.length) return minVersion[0];
   const required = of('required');
-  if (required.length) return errorBlock(multierror(required));
+  if (required.length) return multierror(required);
   const init = of('init');
-  if (init.length) return errorBlock(init[0]);
+  if (init.length) return init[0];
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { evalJsonConsole, formatConsoleError } from './console';
 import { formatPackerJsonErrors, packerJsonError } from './diagnostics';
 import { inspectJson } from './inspect';
 import { jsonComponentContext, loadJsonTemplate } from './load';
+import { PACKER_166_VALIDATE } from './packer166.fixture';
 
 const host = memoryHost({ cwd: '/p', env: { HOME: '/root' }, now: new Date(Date.UTC(2026, 0, 1)) });
 const load = (text: string, opts: Partial<{ vars: [string, string][]; varFiles: string[] }> = {}, h = host) =>
@@ -159,6 +160,12 @@ describe('Packer 1.6.6 transcript cases', () => {
   });
 });
 
+describe('more of Packer 1.6.6 messages (recorded with /usr/bin/packer validate)', () => {
+  it.each(PACKER_166_VALIDATE)('%s', (template, output) => {
+    expect(packerText(template) ?? '').toBe(output);
+  });
+});
+
 describe('diagnostic ranges', () => {
   it('points at the offending key or value', () => {
     const text = `{
@@ -297,7 +304,7 @@ describe('builds', () => {
 }`;
   const t = load(tpl);
   it('makes one plan per builder, named as Packer names it, in sorted order', () => {
-    expect(t.diagnostics).toEqual([]);
+    expect(hasErrors(t.diagnostics)).toBe(false);
     expect(t.builds.map((b) => [b.name, b.sourceName, b.builderType])).toEqual([
       ['alpha', 'alpha', 'null'],
       ['beta-1', 'beta-{{user `v`}}', 'null'],
@@ -327,7 +334,16 @@ describe('builds', () => {
 
   it('decodes pause_before, max_retries (rendered) and timeout', () => {
     const p = t.builds[0].provisioners[0];
-    expect([p.pauseBefore, p.maxRetries, p.timeout]).toEqual([90000, 1, 5000]);
+    // As in Packer, a provisioner with pause_before gets no timeout; Kiln warns about it.
+    expect([p.pauseBefore, p.maxRetries, p.timeout]).toEqual([90000, 1, 0]);
+    expect(t.diagnostics.map((d) => [d.severity, d.detail])).toEqual([
+      [
+        'warning',
+        "provisioner 1: Packer ignores 'timeout' when 'pause_before' is set; the provisioner runs without a time limit.",
+      ],
+    ]);
+    const only = load('{"builders":[{"type":"null"}],"provisioners":[{"type":"shell","timeout":"1m"}]}');
+    expect(only.builds[0].provisioners[0].timeout).toBe(60000);
   });
 
   it('resolves configs without special keys, merging the override of the build, with ranges', () => {

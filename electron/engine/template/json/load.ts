@@ -16,7 +16,7 @@ import type {
   RuntimeVars,
   VariableInfo,
 } from '../model';
-import { type Diagnostic, type Range, SourceText } from '../source';
+import { type Diagnostic, type Range, SourceText, warning } from '../source';
 import { PACKER_COMPAT_VERSION } from '../../version';
 import { type InterpolationContext, InterpolationError, render, renderOnce } from '../gotemplate/interpolate';
 import {
@@ -870,6 +870,16 @@ function skip(oe: OnlyExcept, name: string): boolean {
 }
 
 function provisionerInstance(loader: JsonLoader, p: JsonProvisioner, address: string): ProvisionerInstance {
+  if (p.pauseBefore !== 0 && p.timeout !== 0) {
+    const key = properties(p.node).get('timeout')?.key;
+    loader.diagnostics.push(
+      warning(
+        'timeout is ignored',
+        `${p.number === 0 ? 'error-cleanup-provisioner' : `provisioner ${p.number}`}: Packer ignores 'timeout' when 'pause_before' is set; the provisioner runs without a time limit.`,
+        loader.range(key),
+      ),
+    );
+  }
   let maxRetries = 0;
   if (p.maxRetries !== '') {
     try {
@@ -895,7 +905,8 @@ function provisionerInstance(loader: JsonLoader, p: JsonProvisioner, address: st
     typeRange: loader.range(p.typeNode ?? p.node)!,
     pauseBefore: Math.round(p.pauseBefore / 1e6),
     maxRetries,
-    timeout: Math.round(p.timeout / 1e6),
+    // Packer wraps a provisioner in its pause or, only when there is no pause, in its timeout.
+    timeout: p.pauseBefore !== 0 ? 0 : Math.round(p.timeout / 1e6),
     resolve(runtime: RuntimeVars): ResolvedConfig {
       const override = p.override?.get(runtime.sourceName);
       const parts: Props[] = [p.props];

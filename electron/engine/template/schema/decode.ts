@@ -84,6 +84,8 @@ interface Issue {
   packer?: string;
   /** Sort key for unknown keys (Packer sorts them). */
   sortKey?: string;
+  /** Packer returns this error alone, not in a MultiError. */
+  bare?: boolean;
 }
 
 type Decoded = ConfigValue | Unknown;
@@ -640,6 +642,7 @@ class Decoder {
       force: this.options.force ?? false,
       isSet: (key) => this.written.has(key),
       error: (message, key, summary) => this.prepareIssue('error', message, key, summary, true),
+      fail: (message, key) => this.prepareIssue('error', message, key, undefined, true, true),
       warning: (message, key, summary) => this.prepareIssue('warning', message, key, summary, true),
       note: (severity, message, key, summary) => this.prepareIssue(severity, message, key, summary, false),
       random: () => random(),
@@ -650,13 +653,10 @@ class Decoder {
       if (field.deprecated && this.written.has(name)) {
         const fix = fixForDeprecatedKey(name, this.raw);
         if (fix) this.fixes.push(fix);
-        this.prepareIssue(
-          'warning',
-          field.deprecated.message,
-          name,
-          `"${name}" is deprecated`,
-          field.deprecated.packer === true,
-        );
+        // Packer's own deprecation warnings come from the component's Prepare, in Packer's order.
+        if (!field.deprecated.packer) {
+          this.prepareIssue('warning', field.deprecated.message, name, `"${name}" is deprecated`, false);
+        }
       }
     }
     try {
@@ -680,10 +680,14 @@ class Decoder {
     key: string | undefined,
     summary: string | undefined,
     fromPacker: boolean,
+    bare = false,
   ): void {
+    // A deprecated key's warning also says the concrete change (offered in `fixes` too).
+    const fix = severity === 'warning' && key ? this.fixes.find((f) => f.key === key) : undefined;
     this.push({
       category: fromPacker ? 'prepare' : 'kiln',
       packer: fromPacker ? message : undefined,
+      bare,
       diagnostic: {
         severity,
         summary:
@@ -691,7 +695,7 @@ class Decoder {
           (key
             ? `Invalid value for "${key}"`
             : `Invalid ${this.schema.type} ${this.schema.kind} configuration`),
-        detail: message,
+        detail: fix ? `${message}\n\n${describeFix(fix)}` : message,
         range: key ? this.valueRange(key) : this.located.ranges.block,
       },
     });
@@ -726,7 +730,13 @@ class Decoder {
 
   /** The error text Packer would print for this component, joined the way Packer joins it. */
   private packerError(issues: Issue[]): string | undefined {
-    const errors = issues.filter((i) => i.diagnostic.severity === 'error' && i.packer !== undefined);
+    // Kiln's own errors are listed with Prepare's, so the CLI shows one report.
+    const errors = issues
+      .filter((i) => i.diagnostic.severity === 'error')
+      .map((i) =>
+        i.category === 'kiln' ? { ...i, category: 'prepare' as Category, packer: i.diagnostic.detail } : i,
+      )
+      .filter((i) => i.packer !== undefined);
     if (errors.length === 0) return undefined;
     const prefix = this.schema.decodeErrorPrefix ?? '';
     // Packer stops at the first stage that fails: rendering, then decoding, then unknown keys, then Prepare.
@@ -746,9 +756,11 @@ class Decoder {
         const head = texts.length === 1 ? '1 error occurred:' : `${texts.length} errors occurred:`;
         return `${prefix}${head}\n${texts.map((t) => `\t* ${t}`).join('\n')}\n\n`;
       }
-      default:
-        if (this.schema.prepareErrorStyle === 'single') return texts[0];
+      default: {
+        const bare = group.find((i) => i.bare);
+        if (bare) return bare.packer;
         return `${texts.length} error(s) occurred:\n\n${texts.map((t) => `* ${t}`).join('\n')}`;
+      }
     }
   }
 

@@ -109,6 +109,8 @@ export interface PrepareContext<C> {
   isSet(key: string): boolean;
   /** One of Packer's Prepare errors, verbatim. */
   error(message: string, key?: string, summary?: string): void;
+  /** Packer's Prepare returning this one error on its own (not joined into `N error(s) occurred`). */
+  fail(message: string, key?: string): void;
   /** One of Packer's Prepare warnings, verbatim. */
   warning(message: string, key?: string, summary?: string): void;
   /** Something Kiln says that Packer does not (a feature Kiln lacks, a check Packer makes later). */
@@ -135,7 +137,4 @@ export interface ComponentSchema<C = unknown> {
   prepare(ctx: PrepareContext<C>): void;
   /** Text Packer puts before decode errors of this component (shell-local: `Error decoding config: `). */
   decodeErrorPrefix?: string;
-  /** Packer joins this component's Prepare errors as `N error(s) occurred:` (packersdk.MultiError) unless
-   * it returns a single bare error (manifest, artifice). */
-  prepareErrorStyle?: 'multi' | 'single';
 }

@@ -16,7 +16,8 @@ import {
 import type { TemplateHost } from '../host';
 import { type JsonValue, formatGoDuration, nodeValue } from '../json/decode';
 import { type LoadedJsonTemplate, loadJsonTemplate } from '../json/load';
-import { formatPackerJsonErrors } from '../json/diagnostics';
+import { formatPackerJsonErrors, packerInitializeError } from '../json/diagnostics';
+import { formatHcl as formatPackerFmt } from '../hcl/fmt';
 import { formatHcl, hclValue, quoteHcl } from './hclwrite';
 
 export interface Hcl2UpgradeOptions {
@@ -627,6 +628,15 @@ function referencedUserVariables(raw: string): string[] {
   return names;
 }
 
+/**
+ * hclwrite.Format of the generated text: the shared `packer fmt` formatter, or, when the output is not
+ * valid HCL (a builder name holding a template makes an interpolated label), the simpler line layout.
+ */
+function layout(text: string, file: string): string {
+  const formatted = formatPackerFmt(text, `${file}.pkr.hcl`);
+  return formatted.diagnostics.some((d) => d.severity === 'error') ? formatHcl(text) : formatted.text;
+}
+
 /** Upgrades a JSON template's text to HCL2 as `packer hcl2_upgrade` does. */
 export function hcl2Upgrade(jsonText: string, file: string, options: Hcl2UpgradeOptions): Hcl2UpgradeResult {
   const template = loadJsonTemplate(file, jsonText, { vars: [], varFiles: [] }, options.host);
@@ -635,14 +645,9 @@ export function hcl2Upgrade(jsonText: string, file: string, options: Hcl2Upgrade
     return { messages: [err.replace(/\n$/, ''), 'Failed to get config from JSON'], exitCode: 1 };
   }
   const up = new Upgrader(template);
-  const init = formatPackerJsonErrors(
-    template.diagnostics.filter((d) => d.severity === 'error'),
-    'head',
-  );
-  if (init)
-    up.messages.push(
-      `Ignoring following initialization error: ${init.replace(/^Error: \n\n/, '').trimEnd()}`,
-    );
+  // Packer prints the hcl.Diagnostics of Initialize with %v: `<summary>; <detail>`, the summary empty.
+  const init = packerInitializeError(template.diagnostics);
+  if (init) up.messages.push(`Ignoring following initialization error: ; ${init}`);
 
   const packerBlock = up.packerBlock();
   const { variables, locals } = up.variablesAndLocals();
@@ -674,7 +679,7 @@ export function hcl2Upgrade(jsonText: string, file: string, options: Hcl2Upgrade
   if (locals) out += (a ? LOCALS_VAR_HEADER : '') + locals;
   if (sources) out += (a ? SOURCES_HEADER : '') + sources;
   if (build) out += (a ? BUILD_HEADER : '\n') + 'build {\n' + build + '}\n';
-  return { hcl: (a ? FILE_HEADER : '') + formatHcl(out), messages: up.messages, exitCode: up.exitCode };
+  return { hcl: (a ? FILE_HEADER : '') + layout(out, file), messages: up.messages, exitCode: up.exitCode };
 }
 
 export type { JsonNode };

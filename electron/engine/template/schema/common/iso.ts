@@ -113,7 +113,7 @@ export function parseChecksum(value: string): { normalized: string; type: string
   const hex = decodeHex(value);
   if ('error' in hex) return { error: `invalid checksum: ${hex.error}` };
   const type = HASH_BYTES[hex.hex.length / 2];
-  if (type === undefined) return { error: `unknown type for checksum ${value}` };
+  if (type === undefined) return { error: `Unknown type for checksum ${value}` };
   return { normalized: `${type}:${hex.hex}`, type };
 }
 

@@ -89,7 +89,7 @@ export function prepareShellLocal(ctx: PrepareContext<ShellLocalConfig>): void {
   if ((count(d.scripts) ?? 0) > 0 && inlineGiven) errors.push({ message: tooMany, key: 'inline' });
   // A bad only_on, or use_linux_pathing with scripts, makes Packer return that one error and drop the rest.
   const early = earlyError(ctx);
-  if (early) return ctx.error(early.message, early.key);
+  if (early) return ctx.fail(early.message, early.key);
   for (const e of errors) ctx.error(e.message, e.key);
   checkScripts(ctx, d.scripts);
   if (d.use_linux_pathing === true && known(d.inline) && d.inline.length > 0) {

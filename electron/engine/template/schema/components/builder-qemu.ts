@@ -519,8 +519,15 @@ function prepare(ctx: Ctx): void {
 /** The qemu builder's CommConfig.Prepare: deprecated port names, port defaults, the sdk communicator. */
 function prepareQemuCommunicator(ctx: Ctx): void {
   const d = ctx.draft;
-  if (d.ssh_host_port_min !== 0) d.host_port_min = d.ssh_host_port_min;
-  if (d.ssh_host_port_max !== 0) d.host_port_max = d.ssh_host_port_max;
+  for (const [old, now] of [
+    ['ssh_host_port_min', 'host_port_min'],
+    ['ssh_host_port_max', 'host_port_max'],
+  ] as const) {
+    if (d[old] !== 0) {
+      ctx.warning(QEMU_OWN_FIELDS[old].deprecated!.message, old, `"${old}" is deprecated`);
+      d[now] = d[old];
+    }
+  }
   if (d.host_port_min === 0) d.host_port_min = 2222;
   if (d.host_port_max === 0) d.host_port_max = 4444;
   prepareCommunicator(ctx);

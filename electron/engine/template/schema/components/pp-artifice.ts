@@ -27,8 +27,6 @@ export const artificePostProcessor: ComponentSchema<ArtificeConfig> = {
   fields: FIELDS,
   prepare(ctx) {
     const files = ctx.draft.files;
-    if (known(files) && files.length === 0)
-      ctx.error('No files specified in artifice configuration', 'files');
+    if (known(files) && files.length === 0) ctx.fail('No files specified in artifice configuration', 'files');
   },
-  prepareErrorStyle: 'single',
 };

@@ -34,8 +34,7 @@ export const manifestPostProcessor: ComponentSchema<ManifestConfig> = {
     if (d.output === '') d.output = 'packer-manifest.json';
     if (known(d.output)) {
       const error = ctx.checkTemplate(d.output);
-      if (error) ctx.error(`Error parsing target template: ${error}`, 'output');
+      if (error) ctx.fail(`Error parsing target template: ${error}`, 'output');
     }
   },
-  prepareErrorStyle: 'single',
 };
