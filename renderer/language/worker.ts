@@ -3,7 +3,8 @@
  * documents change by change, checks the template once per burst of changes (never per message), asks the
  * UI for files the check needs, and answers editor requests from its own copy.
  */
-import { syntaxChecker } from '../../electron/engine/template/language/checker';
+import { templateChecker } from '../../electron/engine/template/language/checker';
+import { templateFunctions } from '../../electron/engine/template/language/functions';
 import { TemplateWorkspace } from '../../electron/engine/template/language/service';
 import type { FromWorker, LanguageRequest, ToWorker } from './protocol';
 
@@ -88,7 +89,8 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
         root: message.workspace.root,
         kind: message.workspace.kind,
         entry: message.workspace.entry,
-        checker: syntaxChecker,
+        checker: templateChecker,
+        functions: templateFunctions(),
       });
       workspace.setTree(message.workspace.tree);
       workspace.setVarFiles(message.varFiles);
