@@ -3,10 +3,12 @@
  * files through the Api, and turns requests into promises. Check results go to one listener.
  */
 import type { KilnApi } from '../../electron/api/types';
+import type { PipelineModel } from '../../electron/engine/template/language/types';
 import type { CheckResult, FromWorker, LanguageRequest, LanguageResults, ToWorker } from './protocol';
 import LanguageWorker from './worker?worker';
 
 export type CheckListener = (result: CheckResult) => void;
+export type PipelineListener = (pipeline: PipelineModel | null, versions: Record<string, number>) => void;
 
 export class LanguageClient {
   private readonly worker: Worker;
@@ -17,6 +19,7 @@ export class LanguageClient {
   constructor(
     private readonly api: KilnApi,
     private readonly onChecked: CheckListener,
+    private readonly onPipeline: PipelineListener,
   ) {
     this.worker = new LanguageWorker();
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
@@ -55,6 +58,9 @@ export class LanguageClient {
     switch (message.type) {
       case 'checked':
         this.onChecked(message);
+        return;
+      case 'pipeline':
+        this.onPipeline(message.pipeline, message.versions);
         return;
       case 'need':
         void this.fetchFiles(message.files);

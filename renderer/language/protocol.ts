@@ -49,6 +49,8 @@ export type ToWorker =
   /** A file not open as a document changed on disk: forget its cached text. */
   | { type: 'invalidate'; path: string }
   | { type: 'var-files'; files: string[] }
+  /** Whether the UI shows the pipeline; the worker sends the model only while it does. */
+  | { type: 'pipeline-wanted'; wanted: boolean }
   | { type: 'request'; id: number; request: LanguageRequest };
 
 export type LanguageRequest =
@@ -73,7 +75,6 @@ export interface CheckResult {
   versions: Record<string, number>;
   /** Every diagnostic, files named relative to the workspace root. */
   diagnostics: Diagnostic[];
-  pipeline: PipelineModel | null;
   /** Milliseconds the check took inside the worker. */
   elapsedMs: number;
   /** What the checker could run: 'full' once the template module's loader is available. */
@@ -82,6 +83,8 @@ export interface CheckResult {
 
 export type FromWorker =
   | ({ type: 'checked' } & CheckResult)
+  /** The pipeline model of the documents at these versions (sent after the diagnostics, when wanted). */
+  | { type: 'pipeline'; versions: Record<string, number>; pipeline: PipelineModel | null }
   /** Workspace files to fetch, and absolute paths outside it to stat, before the check can finish. */
   | { type: 'need'; files: string[]; stats: string[] }
   | { type: 'response'; id: number; ok: true; result: unknown }

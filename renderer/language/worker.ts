@@ -18,7 +18,7 @@ let workspace: TemplateWorkspace | undefined;
 const texts = new Map<string, string>();
 const versions = new Map<string, number>();
 let scheduled = false;
-let generation = 0;
+let pipelineWanted = false;
 
 function post(message: FromWorker): void {
   scope.postMessage(message);
@@ -35,21 +35,25 @@ function runCheck(): void {
   scheduled = false;
   if (!workspace) return;
   const started = performance.now();
-  const mine = ++generation;
   const outcome = workspace.check();
   if (!outcome.complete) {
     post({ type: 'need', files: outcome.missingFiles, stats: outcome.missingStats });
     return;
   }
-  if (mine !== generation) return;
   post({
     type: 'checked',
     versions: Object.fromEntries(versions),
     diagnostics: outcome.diagnostics,
-    pipeline: outcome.pipeline,
     elapsedMs: performance.now() - started,
-    checker: 'template',
+    checker: 'validate',
   });
+  // The pipeline model comes second, off the keystroke-to-diagnostic path, and only while it is shown.
+  if (pipelineWanted) postPipeline();
+}
+
+function postPipeline(): void {
+  if (!workspace) return;
+  post({ type: 'pipeline', versions: Object.fromEntries(versions), pipeline: workspace.pipeline() });
 }
 
 function answer(request: LanguageRequest): unknown {
@@ -137,6 +141,10 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
     case 'var-files':
       workspace?.setVarFiles(message.files);
       scheduleCheck();
+      return;
+    case 'pipeline-wanted':
+      pipelineWanted = message.wanted;
+      if (pipelineWanted) postPipeline();
       return;
     case 'request':
       try {

@@ -26,12 +26,24 @@ export class Session {
   private editor: monaco.editor.IStandaloneCodeEditor | undefined;
   private readonly modelListeners = new Map<string, monaco.IDisposable>();
   private readonly versions = new Map<string, number>();
-  /** Performance marks of the latest keystrokes, for the latency figure and the benchmark. */
-  lastChangeAt = 0;
-  lastCheckLatency: number | undefined;
 
   constructor(readonly api: KilnApi) {
-    this.language = new LanguageClient(api, (result) => this.applyCheck(result));
+    this.language = new LanguageClient(
+      api,
+      (result) => this.applyCheck(result),
+      (pipeline, versions) => {
+        if (this.current(versions)) useStore.setState({ pipeline });
+      },
+    );
+    // The worker computes the pipeline model only while the pipeline view shows it.
+    let wanted = false;
+    useStore.subscribe((s) => {
+      const now = s.view === 'pipeline' && s.workspace !== undefined;
+      if (now !== wanted) {
+        wanted = now;
+        this.language.post({ type: 'pipeline-wanted', wanted });
+      }
+    });
     api.onEvent((event) => this.onEvent(event));
   }
 
@@ -161,7 +173,6 @@ export class Session {
     this.modelListeners.set(
       path,
       model.onDidChangeContent((e) => {
-        this.lastChangeAt = performance.now();
         const version = model.getVersionId();
         this.versions.set(path, version);
         this.language.post({
@@ -373,21 +384,16 @@ export class Session {
     this.language.post({ type: 'var-files', files });
   }
 
+  /** False when a result was computed from text that has changed since (a newer one is on its way). */
+  private current(versions: Record<string, number>): boolean {
+    return Object.entries(versions).every(
+      ([path, version]) => !this.versions.has(path) || this.versions.get(path) === version,
+    );
+  }
+
   private applyCheck(result: CheckResult): void {
-    // A check of text that has since changed is stale; a newer one is on its way.
-    for (const [path, version] of Object.entries(result.versions)) {
-      if (this.versions.has(path) && this.versions.get(path) !== version) return;
-    }
-    if (this.lastChangeAt) {
-      this.lastCheckLatency = performance.now() - this.lastChangeAt;
-      this.lastChangeAt = 0;
-    }
-    useStore.setState({
-      diagnostics: result.diagnostics,
-      pipeline: result.pipeline,
-      checkMs: result.elapsedMs,
-      checking: false,
-    });
+    if (!this.current(result.versions)) return;
+    useStore.setState({ diagnostics: result.diagnostics, checkMs: result.elapsedMs, checking: false });
     this.applyMarkers();
   }
 

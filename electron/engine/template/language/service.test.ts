@@ -158,7 +158,7 @@ describe('HCL language features', () => {
       severity: 'error',
       range: { file: 'ubuntu.pkr.hcl', start: { line: 12 } },
     });
-    expect(outcome.pipeline?.builds[0].provisioners).toHaveLength(1);
+    expect(ws.pipeline()?.builds[0].provisioners).toHaveLength(1);
   });
 });
 

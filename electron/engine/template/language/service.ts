@@ -68,7 +68,6 @@ export interface CheckOutcome {
   missingFiles: string[];
   missingStats: string[];
   diagnostics: Diagnostic[];
-  pipeline: PipelineModel | null;
 }
 
 export class TemplateWorkspace {
@@ -115,13 +114,11 @@ export class TemplateWorkspace {
       const found = this.options.checker(this.options.entry, { varFiles: this.varFiles }, this.files.host());
       for (const d of found) diagnostics.push(this.relativeDiagnostic(d));
     }
-    const pipeline = this.pipeline();
     return {
       complete: !this.files.incomplete,
       missingFiles: [...this.files.missingFiles],
       missingStats: [...this.files.missingStats],
       diagnostics,
-      pipeline,
     };
   }
 
