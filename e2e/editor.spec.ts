@@ -160,7 +160,7 @@ test('changes a provisioner in the pipeline view; the text changes and keeps its
   await form.getByLabel(/^note/).fill('Stop here and look around');
   await form.getByLabel(/^note/).press('Enter');
   await expect(pipeline.getByRole('article', { name: 'Provisioner 2: breakpoint' })).toContainText(
-    'note    = "Stop here and look around"',
+    'note = "Stop here and look around"',
   );
   await snap(kiln, 'pipeline-form');
   await form.getByRole('button', { name: 'Show in text' }).click();

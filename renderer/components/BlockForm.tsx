@@ -7,7 +7,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { typeLabel } from '../../electron/engine/template/schema/index';
 import type { FieldSchema as FieldInfo } from '../../electron/engine/template/schema/types';
-import type { PipelineAttribute, PipelineBlock } from '../../electron/engine/template/language/types';
+import type {
+  LiteralValue,
+  PipelineAttribute,
+  PipelineBlock,
+} from '../../electron/engine/template/language/types';
 import type { Diagnostic, Range } from '../../electron/engine/template/source';
 import { formatForInput, inputKind, parseInput, type InputKind } from '../pipeline/values';
 import { schemas } from '../pipeline/schemas';
@@ -18,6 +22,15 @@ const within = (inner: Range, outer: Range) =>
   inner.file === outer.file &&
   inner.start.offset >= outer.start.offset &&
   inner.end.offset <= outer.end.offset;
+
+/** The input for a key Kiln has no schema for, from the literal written. */
+function literalKind(value: LiteralValue | undefined): InputKind {
+  if (typeof value === 'string') return 'text';
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'bool';
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return 'lines';
+  return 'expression';
+}
 
 interface FieldRowProps {
   block: PipelineBlock;
@@ -30,7 +43,11 @@ interface FieldRowProps {
 function FieldRow({ block, name, field, attribute, messages }: FieldRowProps) {
   const written = attribute !== undefined;
   const isExpression = written && attribute.literal === undefined;
-  const kind: InputKind = isExpression ? 'expression' : inputKind(field?.type, field?.allowed);
+  const kind: InputKind = isExpression
+    ? 'expression'
+    : field
+      ? inputKind(field.type, field.allowed)
+      : literalKind(attribute?.literal);
   const initial = isExpression ? attribute.text : formatForInput(kind, attribute?.literal);
   const [value, setValue] = useState(initial);
   const [error, setError] = useState<string | undefined>();

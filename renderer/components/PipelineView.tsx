@@ -32,10 +32,13 @@ function countIn(diagnostics: Diagnostic[], range: Range) {
   return { errors, warnings };
 }
 
-function summary(block: PipelineBlock): string {
+function summary(block: PipelineBlock, json: boolean): string {
   return block.attributes
     .slice(0, 3)
-    .map((a) => `${a.key} = ${a.text.length > 40 ? `${a.text.slice(0, 39)}…` : a.text}`)
+    .map((a) => {
+      const value = a.text.replace(/\s+/g, ' ');
+      return `${json ? `"${a.key}":` : `${a.key} =`} ${value.length > 48 ? `${value.slice(0, 47)}…` : value}`;
+    })
     .join('\n');
 }
 
@@ -63,6 +66,7 @@ interface CardProps {
 function Card({ block, position, siblings, index }: CardProps) {
   const diagnostics = useStore((s) => s.diagnostics);
   const selected = useStore((s) => s.selectedBlock === block.address);
+  const json = useStore((s) => s.pipeline?.format === 'json');
   const { errors, warnings } = countIn(diagnostics, block.range);
   const name = label(block, position);
   const movable = index !== undefined && siblings !== undefined;
@@ -88,7 +92,7 @@ function Card({ block, position, siblings, index }: CardProps) {
         ) : null}
         {block.disabled ? <span className="badge">disabled</span> : null}
       </header>
-      <pre className="card-summary">{summary(block)}</pre>
+      <pre className="card-summary">{summary(block, json)}</pre>
       <div className="card-actions">
         <button
           type="button"
