@@ -35,12 +35,24 @@ export interface Scope {
 let templateFunctions: FunctionTable | undefined;
 let defaultFunctions: FunctionTable | undefined;
 
+/** Scopes are reused for every attribute of a block: convert each one's variables to a Map once. */
+const variableMaps = new WeakMap<Record<string, Value>, ReadonlyMap<string, Value>>();
+
+function variablesOf(scope: Scope): ReadonlyMap<string, Value> {
+  let map = variableMaps.get(scope.variables);
+  if (!map) {
+    map = new Map(Object.entries(scope.variables));
+    variableMaps.set(scope.variables, map);
+  }
+  return map;
+}
+
 export function evaluate(expr: Expression, scope: Scope): { value: Value; diagnostics: Diagnostic[] } {
   const functions = scope.allowEnv
     ? (defaultFunctions ??= variableDefaultFunctions())
     : (templateFunctions ??= packerFunctions());
   return evaluateHcl(expr, {
-    variables: scope.variables,
+    variables: variablesOf(scope),
     functions,
     host: scope.host,
     baseDir: scope.pathRoot,
