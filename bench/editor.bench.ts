@@ -153,9 +153,18 @@ async function main(): Promise<void> {
     );
 
     // Time to an editable editor: navigation → start screen → open the recent template → a key shown.
+    // Wall time suffers most from a busy machine, so the renderer's main-thread busy time is given too.
     const ready: number[] = [];
+    const busy: number[] = [];
     for (let i = 0; i < 5; i++) {
       const fresh = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const cdp = await fresh.context().newCDPSession(fresh);
+      await cdp.send('Performance.enable');
+      const taskTime = async () => {
+        const { metrics } = await cdp.send('Performance.getMetrics');
+        return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+      };
+      const busyBefore = await taskTime();
       const start = performance.now();
       await fresh.goto(host.url);
       await fresh.getByRole('button', { name: `Open recent ${folder}` }).click();
@@ -164,12 +173,15 @@ async function main(): Promise<void> {
       await fresh.keyboard.type('#');
       await fresh.locator('.view-lines').getByText('#variable "disk_size_0"').waitFor();
       ready.push(performance.now() - start);
+      busy.push((await taskTime()) - busyBefore);
       await fresh.close();
     }
     const r = stats(ready);
+    const b = stats(busy);
     console.log(
       `time to an editable editor (navigate, open the template, a key shown): median ${fmt(r.median)}, max ${fmt(r.max)} — goal < 1 s`,
     );
+    console.log(`  renderer main-thread busy time in that span: median ${fmt(b.median)}`);
 
     if (existsSync('/usr/bin/packer')) {
       const runs: number[] = [];
