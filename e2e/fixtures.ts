@@ -42,45 +42,48 @@ export interface Kiln {
 
 export const test = base.extend<{ kiln: Kiln }>({
   kiln: async ({ browser }, use, testInfo) => {
-    const scratch = await mkdtemp(join(tmpdir(), 'kiln-e2e-'));
-    const configDir = join(scratch, 'config');
-    const projects = join(scratch, 'projects');
-    if (testInfo.project.name === 'electron') {
-      const executablePath = electronBinary();
-      if (!executablePath && !toldElectronMissing) {
+    const executablePath = testInfo.project.name === 'electron' ? electronBinary() : undefined;
+    if (testInfo.project.name === 'electron' && !executablePath) {
+      if (!toldElectronMissing) {
         toldElectronMissing = true;
         console.warn(`[electron] skipping: ${ELECTRON_MISSING}`);
       }
-      test.skip(!executablePath, ELECTRON_MISSING);
-      const app: ElectronApplication = await _electron.launch({
-        executablePath: executablePath!,
-        args: [join(root, 'dist/electron/main.cjs')],
-        env: { ...process.env, KILN_CONFIG_DIR: configDir, HOME: scratch },
-      });
-      try {
-        const page = await app.firstWindow();
-        await use({ page, projects, mode: 'electron' });
-      } finally {
-        await app.close();
-        await rm(scratch, { recursive: true, force: true });
-      }
-      return;
+      test.skip(true, ELECTRON_MISSING);
     }
-    const { startHost } = require(join(root, 'dist/host.cjs')) as {
-      startHost(o: { configDir: string; port: number }): Promise<RunningHost>;
-    };
-    const host = await startHost({ configDir, port: 0 });
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const scratch = await mkdtemp(join(tmpdir(), 'kiln-e2e-'));
+    const configDir = join(scratch, 'config');
+    const projects = join(scratch, 'projects');
     try {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(host.url);
-      await use({ page, projects, mode: 'web' });
-      expect(errors, 'uncaught errors in the page').toEqual([]);
+      if (executablePath) {
+        const app: ElectronApplication = await _electron.launch({
+          executablePath,
+          args: [join(root, 'dist/electron/main.cjs')],
+          env: { ...process.env, KILN_CONFIG_DIR: configDir, HOME: scratch },
+        });
+        try {
+          await use({ page: await app.firstWindow(), projects, mode: 'electron' });
+        } finally {
+          await app.close();
+        }
+        return;
+      }
+      const { startHost } = require(join(root, 'dist/host.cjs')) as {
+        startHost(o: { configDir: string; port: number }): Promise<RunningHost>;
+      };
+      const host = await startHost({ configDir, port: 0 });
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(host.url);
+        await use({ page, projects, mode: 'web' });
+        expect(errors, 'uncaught errors in the page').toEqual([]);
+      } finally {
+        await context.close();
+        await host.close();
+      }
     } finally {
-      await context.close();
-      await host.close();
       await rm(scratch, { recursive: true, force: true });
     }
   },
