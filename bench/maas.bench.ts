@@ -17,6 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs build script, without type declarations
+import { nodeBundleOptions } from '../scripts/build.mjs';
 import { startFakeRegion } from '../electron/engine/maas/fake-region/index';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -53,18 +55,7 @@ function generate(file: string, mib: number): number {
 
 async function bundleCli(): Promise<string> {
   const bundle = path.join(tmp, 'cli.cjs');
-  await build({
-    entryPoints: [path.join(root, 'electron/cli/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['electron', 'node-pty', 'ssh2', 'cpu-features', 'ws', 'bufferutil', 'utf-8-validate'],
-    define: { 'import.meta.url': 'importMetaUrl' },
-    banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
-    logLevel: 'error',
-  });
+  await build({ ...nodeBundleOptions(path.join(root, 'electron/cli/main.ts'), bundle), logLevel: 'error' });
   const runner = path.join(tmp, 'kiln.cjs');
   // bin/kiln.mjs runs the same bundle; this also writes the process's peak RSS (KiB) on exit.
   fs.writeFileSync(
