@@ -305,7 +305,8 @@ class Evaluator {
   // ---- templates ------------------------------------------------------------------------------
 
   private template(parts: readonly TemplatePart[], scope: Scope): EvalResult {
-    const stripped = applyStripMarkers(parts);
+    // The parser has already applied `~` strip markers to the literal parts, exactly as hclsyntax does.
+    const stripped = parts;
     const diagnostics: Diagnostic[] = [];
     const marks: ReadonlySet<Mark>[] = [];
     let known = true;
@@ -1251,23 +1252,6 @@ function shortCircuit(
   if (!lhs.isKnown() && isKnownBool(rhs, !controlling)) return ok(unknown, lhsDiagnostics);
   if (!rhs.isKnown() && isKnownBool(lhs, !controlling)) return ok(unknown, rhsDiagnostics);
   return undefined;
-}
-
-/** Applies `~` strip markers of interpolations to the neighbouring literal text (idempotent). */
-function applyStripMarkers(parts: readonly TemplatePart[]): readonly TemplatePart[] {
-  if (!parts.some((p) => p.kind === 'Interpolation' && (p.stripLeft || p.stripRight))) return parts;
-  const out = [...parts];
-  for (let i = 0; i < out.length; i++) {
-    const p = out[i];
-    if (p.kind !== 'Interpolation') continue;
-    const prev = out[i - 1];
-    if (p.stripLeft && prev?.kind === 'Literal')
-      out[i - 1] = { ...prev, value: prev.value.replace(/\s+$/u, '') };
-    const next = out[i + 1];
-    if (p.stripRight && next?.kind === 'Literal')
-      out[i + 1] = { ...next, value: next.value.replace(/^\s+/u, '') };
-  }
-  return out;
 }
 
 /** hcl.GetAttr: `value.name`. */
