@@ -223,6 +223,8 @@ class Evaluator {
         return this.forExpr(expr, scope);
       case 'AnonSymbol':
         return ok(this.anon.get(expr) ?? DYNAMIC_VALUE);
+      default:
+        throw new Error(`unknown expression kind ${(expr as { kind: string }).kind}`);
     }
   }
 

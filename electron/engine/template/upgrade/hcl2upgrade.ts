@@ -17,6 +17,7 @@ import type { TemplateHost } from '../host';
 import { type JsonValue, formatGoDuration, nodeValue } from '../json/decode';
 import { type LoadedJsonTemplate, loadJsonTemplate } from '../json/load';
 import { formatPackerJsonErrors, packerInitializeError } from '../json/diagnostics';
+import { formatHcl as formatPackerFmt } from '../hcl/fmt';
 import { formatHcl, hclValue, quoteHcl } from './hclwrite';
 
 export interface Hcl2UpgradeOptions {
@@ -627,6 +628,15 @@ function referencedUserVariables(raw: string): string[] {
   return names;
 }
 
+/**
+ * hclwrite.Format of the generated text: the shared `packer fmt` formatter, or, when the output is not
+ * valid HCL (a builder name holding a template makes an interpolated label), the simpler line layout.
+ */
+function layout(text: string, file: string): string {
+  const formatted = formatPackerFmt(text, `${file}.pkr.hcl`);
+  return formatted.diagnostics.some((d) => d.severity === 'error') ? formatHcl(text) : formatted.text;
+}
+
 /** Upgrades a JSON template's text to HCL2 as `packer hcl2_upgrade` does. */
 export function hcl2Upgrade(jsonText: string, file: string, options: Hcl2UpgradeOptions): Hcl2UpgradeResult {
   const template = loadJsonTemplate(file, jsonText, { vars: [], varFiles: [] }, options.host);
@@ -669,7 +679,7 @@ export function hcl2Upgrade(jsonText: string, file: string, options: Hcl2Upgrade
   if (locals) out += (a ? LOCALS_VAR_HEADER : '') + locals;
   if (sources) out += (a ? SOURCES_HEADER : '') + sources;
   if (build) out += (a ? BUILD_HEADER : '\n') + 'build {\n' + build + '}\n';
-  return { hcl: (a ? FILE_HEADER : '') + formatHcl(out), messages: up.messages, exitCode: up.exitCode };
+  return { hcl: (a ? FILE_HEADER : '') + layout(out, file), messages: up.messages, exitCode: up.exitCode };
 }
 
 export type { JsonNode };
