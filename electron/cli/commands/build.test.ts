@@ -280,6 +280,58 @@ describe('kiln build, side by side with packer 1.6.6', { timeout: 120_000 }, () 
   });
 });
 
+describe('kiln build of an HCL2 folder', { timeout: 60_000 }, () => {
+  const HCL = `
+variable "secret" {
+  type      = string
+  default   = "hunter2"
+  sensitive = true
+}
+source "null" "first" {
+  communicator = "none"
+}
+source "null" "second" {
+  communicator = "none"
+}
+build {
+  name    = "mybuild"
+  sources = ["source.null.first", "sources.null.second"]
+  provisioner "shell-local" {
+    inline = ["echo name=\${source.name} type=\${source.type} secret=\${var.secret} PBN=$PACKER_BUILD_NAME"]
+  }
+  provisioner "shell-local" {
+    only   = ["null.second"]
+    inline = ["echo only-second"]
+  }
+  post-processor "shell-local" {
+    inline = ["echo pp \${build.name}"]
+  }
+}
+`;
+
+  it('runs the builds with HCL names, only, sensitive variables and -only globs', async () => {
+    const d = dir('hcl1', { 'build.pkr.hcl': HCL });
+    const all = await kiln(['-color=false', '-parallel-builds=1', '.'], d);
+    expect(all.code).toBe(0);
+    expect(normalise(all.out)).toContain(
+      [
+        '==> mybuild.null.first: Running local shell script: /tmp/packer-shellN',
+        '    mybuild.null.first: name=first type=null secret=<sensitive> PBN=first',
+        '==> mybuild.null.first: Running post-processor: shell-local',
+        '==> mybuild.null.first (shell-local): Running local shell script: /tmp/packer-shellN',
+        '    mybuild.null.first (shell-local): pp mybuild',
+        "Build 'mybuild.null.first' finished after D.",
+      ].join('\n'),
+    );
+    expect(all.out).toContain('    mybuild.null.second: only-second\n');
+    const second = await kiln(['-color=false', '-only=*.second', '.'], d);
+    expect(second.out).not.toContain('mybuild.null.first');
+    expect(second.out).toContain('only-second');
+    const none = await kiln(['-color=false', '-only=null.second', '.'], d);
+    expect(none.out).toContain('==> Builds finished but no artifacts were created.');
+  });
+});
+
 describe('-only/-except globs for HCL build names', () => {
   it('matches as Packer (gobwas/glob without separators)', () => {
     expect(globMatch('*.second', 'mybuild.null.second')).toBe(true);

@@ -3,19 +3,22 @@
  * for what it refuses), runs them with -parallel-builds/-debug/-on-error, prints as Packer prints, and
  * exits as Packer exits (1 when a build failed, was refused, or the run was interrupted).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { OnErrorMode } from '../../engine/build/events';
 import { prepareBuilds } from '../../engine/build/plan';
-import { jsonComponentContext, loadJsonTemplate } from '../../engine/template/json/load';
+import { nodeHost } from '../../engine/node-host';
 import { formatPackerJsonErrors, wrapDetail } from '../../engine/template/json/diagnostics';
+import { loadTemplate } from '../../engine/template/load';
 import type { BuildPlan } from '../../engine/template/model';
+import { hasErrors } from '../../engine/template/source';
 import type { AnswerSource } from '../answers';
 import { FileAnswers, TerminalAnswers } from '../answers';
 import { runForTerminal } from '../build-run';
 import { parseFlags } from '../flags';
 import type { CliIo, Command } from '../io';
-import { nodeTemplateHost } from '../template-host';
+import { formatDiagnostic } from '../diagnostics';
+import { parseVarFlags } from '../template-args';
 
 const USAGE = `Usage: kiln build [options] TEMPLATE
 
@@ -108,15 +111,6 @@ function splitList(value: string): string[] {
   return value === '' ? [] : value.split(',').filter((s) => s !== '');
 }
 
-function isHclPath(path: string, cwd: string): boolean {
-  if (path.endsWith('.pkr.hcl') || path.endsWith('.pkr.json')) return true;
-  try {
-    return statSync(resolve(cwd, path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 function interruptMessage(io: CliIo): string {
   const reason = io.signal.reason instanceof Error ? io.signal.reason.message : '';
   return `Cancelling build after receiving ${/SIGTERM/.test(reason) ? 'terminated' : 'interrupt'}`;
@@ -134,46 +128,36 @@ export const buildCommand: Command = {
     }
     const out = (text: string) => io.stdout.write(text);
     const path = rest[0];
-    const vars: [string, string][] = [];
-    for (const v of flags.var) {
-      const eq = v.indexOf('=');
-      if (eq < 0) {
-        out(
-          `invalid value "${v}" for flag -var: Variable key=value must be given as 'key=value'\n${USAGE}\n`,
-        );
-        return 1;
-      }
-      vars.push([v.slice(0, eq), v.slice(eq + 1)]);
-    }
-    if (isHclPath(path, io.cwd)) {
-      out(`Error: HCL2 templates cannot be built yet by this kiln build (${path}); use a JSON template\n`);
-      return 1;
-    }
-    const host = nodeTemplateHost(io.cwd, io.env);
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, path), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      out(
-        `Failed to parse template: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}\n`,
-      );
-      return 1;
-    }
-    const template = loadJsonTemplate(path, text, { vars, varFiles: flags['var-file'] }, host);
-    const refused = formatPackerJsonErrors(template.diagnostics);
-    if (refused !== undefined) {
-      out(refused);
-      return 1;
-    }
-    const plans = selectBuilds(template.builds, 'json', splitList(flags.only), splitList(flags.except));
-    const prepared = prepareBuilds(plans, {
-      dialect: 'json',
+    const host = nodeHost({ cwd: io.cwd, env: io.env });
+    const template = loadTemplate(
+      path,
+      { vars: parseVarFlags(flags.var), varFiles: flags['var-file'] },
       host,
-      cwd: io.cwd,
-      force: flags.force,
-      context: (build, data) => jsonComponentContext(template, build, data ? { data } : {}),
-    });
+    );
+    if (hasErrors(template.diagnostics)) {
+      // JSON: Packer's own texts for the stage that stops it; HCL: diagnostics as Packer lays them out.
+      const packerText =
+        template.format === 'json' ? formatPackerJsonErrors(template.diagnostics) : undefined;
+      if (packerText !== undefined) out(packerText);
+      else {
+        const lookup = (file: string) => {
+          try {
+            return host.readFile(file);
+          } catch {
+            return undefined;
+          }
+        };
+        for (const d of template.diagnostics) out(formatDiagnostic(d, lookup));
+      }
+      return 1;
+    }
+    const plans = selectBuilds(
+      template.builds,
+      template.format,
+      splitList(flags.only),
+      splitList(flags.except),
+    );
+    const prepared = prepareBuilds(plans, { template, host, cwd: io.cwd, force: flags.force });
     for (const w of prepared.warnings) {
       out(`Warning: Warning when preparing build: "${w.build}"\n\n${wrapDetail(w.warning)}\n\n`);
     }

@@ -3,19 +3,10 @@
  * for provisioners, with the generated data of the moment they run), decoded and prepared by the
  * template schema with Packer's messages, then handed to the component's factory.
  */
-import type { InterpolationContext } from '../template/gotemplate';
-import {
-  InterpolationError,
-  packerFuncs,
-  parsePackerTemplate,
-  placeholderBuildData,
-  render,
-} from '../template/gotemplate';
+import { placeholderBuildData, render } from '../template/gotemplate';
 import type { TemplateHost } from '../template/host';
-import type { BuildPlan, ComponentInstance, RuntimeVars } from '../template/model';
-import type { RenderOutcome } from '../template/schema';
-import { decodeComponent } from '../template/schema';
-import { hasErrors } from '../template/source';
+import type { BuildPlan, ComponentInstance, LoadedTemplate } from '../template/model';
+import { interpolationContext, prepareComponent } from '../template/prepare';
 import type { Render } from './components';
 import type { PlannedProvisioner } from './provision';
 import type { FactoryDeps } from './registry';
@@ -23,16 +14,11 @@ import { builderFactories, postProcessorFactories, provisionerFactories } from '
 import type { PlannedBuild, PlannedPostProcessor } from './session';
 
 export interface PlanOptions {
-  dialect: 'json' | 'hcl';
+  template: LoadedTemplate;
   host: TemplateHost;
   /** The working directory relative paths are resolved against. */
   cwd: string;
   force: boolean;
-  /**
-   * The Go-template context for one build's components (JSON: user variables, build_name, template_dir;
-   * HCL: only the build functions), `data` being `.Vars`, `.Path`, generated data, ...
-   */
-  context(build: BuildPlan, data?: Record<string, string>): InterpolationContext;
 }
 
 /** A component Packer would refuse at prepare time, with Packer's text of why. */
@@ -46,16 +32,6 @@ export interface PreparedPlan {
   warnings: Array<{ build: string; warning: string }>;
 }
 
-function runtimeVars(build: BuildPlan, generated?: Record<string, string>): RuntimeVars {
-  return {
-    buildName: build.name,
-    buildBlockName: build.buildBlockName,
-    builderType: build.builderType,
-    sourceName: build.sourceName,
-    ...(generated ? { generated } : {}),
-  };
-}
-
 class BuildPlanner {
   readonly warnings: string[] = [];
   constructor(
@@ -64,55 +40,31 @@ class BuildPlanner {
   ) {}
 
   /** Run-time rendering (`execute_command`, compress `output`), with the template's context. */
-  readonly render: Render = (template, data) =>
-    render(template, this.options.context(this.build, { ...data }));
+  readonly render: Render = (text, data) =>
+    render(text, {
+      ...interpolationContext(this.options.template, this.build, this.options.host),
+      data: { ...data },
+    });
 
   private deps(): FactoryDeps {
     return { render: this.render, cwd: this.options.cwd };
   }
 
+  /**
+   * The component's typed config for this build: resolved (with the generated data once the build
+   * has it, Packer's placeholders before), rendered, decoded and prepared by the template schema.
+   */
   decode(instance: ComponentInstance, generated?: Record<string, string>): unknown {
-    const resolved = instance.resolve(runtimeVars(this.build, generated));
-    if (hasErrors(resolved.diagnostics)) {
-      throw new PrepareError(
-        resolved.diagnostics
-          .filter((d) => d.severity === 'error')
-          .map((d) => d.detail || d.summary)
-          .join('\n'),
-      );
-    }
-    // Builders see no build data; provisioners and post-processors see the generated data (or
-    // Packer's placeholders before the build has any).
-    const data = instance.kind === 'builder' ? undefined : (generated ?? placeholderBuildData());
-    const ctx = this.options.context(this.build, data);
-    const result = decodeComponent(instance.kind, instance.type, resolved, {
-      dialect: this.options.dialect,
+    const { result, diagnostics } = prepareComponent(this.options.template, this.build, instance, {
       host: this.options.host,
-      buildName: this.build.name,
       force: this.options.force,
-      render: (text): RenderOutcome => {
-        try {
-          return { value: render(text, ctx) };
-        } catch (e) {
-          if (!(e instanceof InterpolationError)) throw e;
-          return { error: e.message, parse: e.phase === 'parse' };
-        }
-      },
-      checkTemplate: (text) => {
-        try {
-          parsePackerTemplate(text, packerFuncs(ctx));
-          return undefined;
-        } catch (e) {
-          if (e instanceof InterpolationError) return e.message;
-          throw e;
-        }
-      },
+      ...(generated ? { generated } : {}),
     });
     for (const w of result.packerWarnings) if (!this.warnings.includes(w)) this.warnings.push(w);
     if (!result.config) {
       throw new PrepareError(
         result.packerError ??
-          result.diagnostics
+          diagnostics
             .filter((d) => d.severity === 'error')
             .map((d) => d.detail || d.summary)
             .join('\n'),
