@@ -7,7 +7,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +42,9 @@ function report(name: string, kilnMs: number, refName: string, refMs: number | u
     console.log(`${name}: kiln ${seconds(kilnMs)}; ${refName} not available`);
     return;
   }
-  console.log(`${name}: kiln ${seconds(kilnMs)}, ${refName} ${seconds(refMs)}, ratio kiln/${refName} ${(kilnMs / refMs).toFixed(2)}`);
+  console.log(
+    `${name}: kiln ${seconds(kilnMs)}, ${refName} ${seconds(refMs)}, ratio kiln/${refName} ${(kilnMs / refMs).toFixed(2)}`,
+  );
 }
 
 /** A disk-image-like file: a third random (already compressed data), a third zeros, a third text. */
@@ -40,12 +52,20 @@ function makeFile(path: string, mb: number): void {
   const fd = openSync(path, 'w');
   const chunk = 4 * 1024 * 1024;
   const text = Buffer.from(
-    Array.from({ length: 4096 }, (_, i) => `line ${i}: the quick brown fox ${i * 7919} jumps over ${i % 13}\n`).join(''),
+    Array.from(
+      { length: 4096 },
+      (_, i) => `line ${i}: the quick brown fox ${i * 7919} jumps over ${i % 13}\n`,
+    ).join(''),
   );
   const zeros = Buffer.alloc(chunk);
   for (let written = 0, i = 0; written < mb * 1024 * 1024; i++) {
     const kind = i % 3;
-    const data = kind === 0 ? randomBytes(chunk) : kind === 1 ? zeros : Buffer.concat(Array(Math.ceil(chunk / text.length)).fill(text)).subarray(0, chunk);
+    const data =
+      kind === 0
+        ? randomBytes(chunk)
+        : kind === 1
+          ? zeros
+          : Buffer.concat(Array(Math.ceil(chunk / text.length)).fill(text)).subarray(0, chunk);
     writeSync(fd, data);
     written += chunk;
   }
@@ -98,7 +118,12 @@ function packerCompress(file: string, output: string): number | undefined {
     template,
     JSON.stringify({
       builders: [{ type: 'null', communicator: 'none' }],
-      'post-processors': [[{ type: 'artifice', files: [file] }, { type: 'compress', output, keep_input_artifact: true }]],
+      'post-processors': [
+        [
+          { type: 'artifice', files: [file] },
+          { type: 'compress', output, keep_input_artifact: true },
+        ],
+      ],
     }),
   );
   const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
@@ -116,13 +141,14 @@ function hyperfine(commands: string[]): number[] | undefined {
     env: { ...process.env, CHECKPOINT_DISABLE: '1', KILN_NO_REBUILD: '1' },
   });
   if (r.status !== 0) return undefined;
-  const results = (JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ median: number }> })
-    .results;
+  const results = (JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ median: number }> }).results;
   return results.map((x) => x.median * 1000);
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)} (shared: figures are provisional)`);
+  console.log(
+    `machine: ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)} (shared: figures are provisional)`,
+  );
   const big = join(dir, 'big.bin');
   makeFile(big, sizeMb);
   console.log(`test file: ${statSync(big).size} bytes (random, zeros, text)`);
@@ -130,12 +156,17 @@ async function main(): Promise<void> {
   spawnSync('cat', [big], { stdio: ['ignore', 'ignore', 'ignore'] });
 
   // 1. compress to tar.gz (best of two runs each)
-  const k1 = Math.min(await kilnCompress(big, join(dir, 'k.tar.gz')), await kilnCompress(big, join(dir, 'k.tar.gz')));
+  const k1 = Math.min(
+    await kilnCompress(big, join(dir, 'k.tar.gz')),
+    await kilnCompress(big, join(dir, 'k.tar.gz')),
+  );
   const p1a = packerCompress(big, join(dir, 'p.tar.gz'));
   const p1 = p1a === undefined ? undefined : Math.min(p1a, packerCompress(big, join(dir, 'p.tar.gz'))!);
   report(`compress ${sizeMb} MiB to tar.gz`, k1, 'packer-1.6.6', p1);
   if (existsSync(join(dir, 'p.tar.gz')))
-    console.log(`  sizes: kiln ${statSync(join(dir, 'k.tar.gz')).size}, packer ${statSync(join(dir, 'p.tar.gz')).size}`);
+    console.log(
+      `  sizes: kiln ${statSync(join(dir, 'k.tar.gz')).size}, packer ${statSync(join(dir, 'p.tar.gz')).size}`,
+    );
 
   // 2. sha256
   const k2 = Math.min(
@@ -149,14 +180,23 @@ async function main(): Promise<void> {
   report(`sha256 ${sizeMb} MiB`, k2, 'sha256sum', s2);
 
   // 3. an empty null build, as commands
-  writeFileSync(join(dir, 'empty.json'), JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }] }));
+  writeFileSync(
+    join(dir, 'empty.json'),
+    JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }] }),
+  );
   const kiln = `${process.execPath} ${join(root, 'bin/kiln.mjs')} build -color=false empty.json`;
-  const probe = spawnSync(process.execPath, [join(root, 'bin/kiln.mjs'), 'build', '-color=false', 'empty.json'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const probe = spawnSync(
+    process.execPath,
+    [join(root, 'bin/kiln.mjs'), 'build', '-color=false', 'empty.json'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
   if (probe.status !== 0) {
-    console.log(`empty null build: kiln command failed (${(probe.stderr || probe.stdout).split('\n')[0]}); skipped`);
+    console.log(
+      `empty null build: kiln command failed (${(probe.stderr || probe.stdout).split('\n')[0]}); skipped`,
+    );
   } else {
     const medians = hyperfine([kiln, ...(havePacker ? [`${PACKER} build -color=false empty.json`] : [])]);
     if (medians) report('empty null build (median of 10)', medians[0], 'packer-1.6.6', medians[1]);
