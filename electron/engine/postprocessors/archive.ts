@@ -100,11 +100,12 @@ export const TAR_END = Buffer.alloc(1024);
 
 /**
  * The zlib level for a compression_level. An explicit 1..9 is passed through (above 9 is 9, as in
- * Packer). Unset, 0 and -1 mean "the library default": Packer's pgzip default (flate level 6) is a
- * faster algorithm than zlib's level 6, and zlib's level 4 gives the same size (within 0.5 % on the
- * benchmark's mixed data) at a similar speed, so that is Kiln's default.
+ * Packer). Unset, 0 and -1 mean "the library default": Packer's pgzip default (klauspost flate level 6)
+ * is a much faster algorithm than zlib's level 6. zlib's level 1 comes closest in speed, and its output
+ * is within 1 % of pgzip's default size on the benchmark's mixed data (level 4: 0.3 % smaller than
+ * pgzip, but half as fast), so level 1 is Kiln's default. See docs/engine.md for the figures.
  */
-export const DEFAULT_GZIP_LEVEL = 4;
+export const DEFAULT_GZIP_LEVEL = 1;
 export function gzipLevel(level: number | undefined): number {
   if (level === undefined || level === 0 || level === -1) return DEFAULT_GZIP_LEVEL;
   return Math.min(level, 9);
