@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { OnErrorMode } from '../../engine/build/events';
-import { prepareBuilds } from '../../engine/build/plan';
 import { nodeHost } from '../../engine/node-host';
 import { formatPackerJsonErrors, wrapDetail } from '../../engine/template/json/diagnostics';
 import { loadTemplate } from '../../engine/template/load';
@@ -157,6 +156,8 @@ export const buildCommand: Command = {
       splitList(flags.only),
       splitList(flags.except),
     );
+    // The components (ssh2, compressors) load only when a build runs, not with every kiln command.
+    const { prepareBuilds } = await import('../../engine/build/plan');
     const prepared = prepareBuilds(plans, { template, host, cwd: io.cwd, force: flags.force });
     for (const w of prepared.warnings) {
       out(`Warning: Warning when preparing build: "${w.build}"\n\n${wrapDetail(w.warning)}\n\n`);
