@@ -19,6 +19,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./version')).versionCommand,
   },
   {
+    name: 'build',
+    synopsis: 'build image(s) from template',
+    load: async () => (await import('./build')).buildCommand,
+  },
+  {
     name: 'validate',
     synopsis: 'check that a template is valid',
     load: async () => (await import('./validate')).validateCommand,
