@@ -144,13 +144,18 @@ export class Ext4Fs implements FileSystemReader {
     const metaBg = Boolean(sb.featureIncompat & INCOMPAT.META_BG);
     const firstMeta = metaBg ? sb.firstMetaBg : Number.MAX_SAFE_INTEGER;
     const descBlocks = Math.ceil(sb.groupCount / perBlock);
+    // The descriptors follow the block holding the primary superblock (block 1 with 1 KiB blocks, even
+    // when bigalloc makes s_first_data_block 0), as the kernel's descriptor_loc computes.
+    const sbBlock = Math.floor(SUPERBLOCK_OFFSET / this.blockSize);
     for (let i = 0; i < descBlocks; i++) {
       let block: number;
-      if (i < firstMeta) block = sb.firstDataBlock + 1 + i;
+      if (i < firstMeta) block = sbBlock + 1 + i;
       else {
         // meta_bg: descriptor block i sits in the first group of meta group i (after its superblock backup)
         const group = i * perBlock;
-        block = this.groupFirstBlock(group) + (this.groupHasSuper(group) ? 1 : 0);
+        let hasSuper = this.groupHasSuper(group) ? 1 : 0;
+        if (this.blockSize === 1024 && i === 0 && sb.firstDataBlock === 0) hasSuper++;
+        block = this.groupFirstBlock(group) + hasSuper;
       }
       const data = await this.readBlockUncached(block);
       data.copy(out, i * this.blockSize, 0, Math.min(this.blockSize, out.length - i * this.blockSize));
