@@ -42,6 +42,8 @@ export function run(
     }).toString();
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed: ${e.stderr?.toString() || e.message}`);
+    throw new Error(`${command} ${args.join(' ')} failed: ${e.stderr?.toString() || e.message}`, {
+      cause: err,
+    });
   }
 }
