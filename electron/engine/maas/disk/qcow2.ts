@@ -328,7 +328,11 @@ export class Qcow2Device implements BlockDevice {
     let runStart = 0;
     let runLength = 0;
     const flush = () => {
-      if (runLength) this.file.read(buffer, bufferOffset + (runStart - position), runLength, runHost);
+      if (!runLength) return;
+      if (runHost + runLength > this.file.size) {
+        throw new DeviceError(`${this.description}: a data cluster at ${runHost} lies past the end of the file (${this.file.size} bytes); the image is truncated`);
+      }
+      this.file.read(buffer, bufferOffset + (runStart - position), runLength, runHost);
       runLength = 0;
     };
     while (pos < end) {
