@@ -299,7 +299,7 @@ export async function makeRootTarball(
         return node;
       },
       onData(bytes) {
-        if (options.onProgress && bytes - lastReport >= 16 * 1024 * 1024) {
+        if (options.onProgress && bytes - lastReport >= 2 * 1024 * 1024) {
           lastReport = bytes;
           options.onProgress({ done: bytes, total: used, entries: archiver.entries });
         }

@@ -81,7 +81,11 @@ describe.skipIf(missing)(`disk readers ${missing ? `(skipped: ${missing})` : ''}
         // zero extents really read as zeros, and a hole the image skipped is reported as one
         const extents = await device.extents(0, device.size);
         expect(extents.reduce((n, e) => n + e.length, 0)).toBe(device.size);
-        expect(extents.some((e) => e.kind === 'zero' && e.offset <= 8 * 1024 * 1024 && e.offset + e.length >= 9 * 1024 * 1024)).toBe(true);
+        expect(
+          extents.some(
+            (e) => e.kind === 'zero' && e.offset <= 8 * 1024 * 1024 && e.offset + e.length >= 9 * 1024 * 1024,
+          ),
+        ).toBe(true);
         for (const e of extents.filter((x) => x.kind === 'zero')) {
           const probe = Buffer.alloc(Math.min(e.length, 65536));
           await device.read(probe, e.offset, probe.length);
@@ -120,7 +124,15 @@ describe.skipIf(missing)(`disk readers ${missing ? `(skipped: ${missing})` : ''}
     run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', 'chain-base.qcow2', '-F', 'qcow2', mid]);
     run('qemu-io', ['-c', 'write -P 0xab 100000 200000', mid]);
     run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', mid, '-F', 'qcow2', top, '32M']);
-    run('qemu-io', ['-c', 'write -z 2M 1M', '-c', 'write -P 0xcd 30M 64k', '-c', 'write -P 0x11 12M 4k', top]);
+    run('qemu-io', [
+      '-c',
+      'write -z 2M 1M',
+      '-c',
+      'write -P 0xcd 30M 64k',
+      '-c',
+      'write -P 0x11 12M 4k',
+      top,
+    ]);
     const device = await openDisk(top);
     try {
       expect(device.size).toBe(32 * 1024 * 1024);
@@ -136,7 +148,9 @@ describe.skipIf(missing)(`disk readers ${missing ? `(skipped: ${missing})` : ''}
     const vmdk = path.join(dir, 'v.vmdk');
     run('qemu-img', ['convert', '-O', 'vmdk', raw, vmdk]);
     expect(sniffFormat(vmdk)).toBe('vmdk');
-    await expect(openDisk(vmdk, { reader: 'native' })).rejects.toThrow(/vmdk image; Kiln reads raw and qcow2 itself/);
+    await expect(openDisk(vmdk, { reader: 'native' })).rejects.toThrow(
+      /vmdk image; Kiln reads raw and qcow2 itself/,
+    );
     const device = await openDisk(vmdk);
     try {
       expect(device.description).toMatch(/qemu-nbd/);
@@ -189,8 +203,12 @@ describe.skipIf(missing)(`disk readers ${missing ? `(skipped: ${missing})` : ''}
       const image = await openImage(disk);
       expect(image.partition?.number).toBe(3);
       await image.close();
-      await expect(openImage(disk, { partition: 7 })).rejects.toThrow(/has no partition 7; its partitions: 1 \(EFI System\), 3 \(Linux filesystem\)/);
-      await expect(openImage(disk, { partition: 1 })).rejects.toThrow(/partition 1 holds no file system Kiln recognises/);
+      await expect(openImage(disk, { partition: 7 })).rejects.toThrow(
+        /has no partition 7; its partitions: 1 \(EFI System\), 3 \(Linux filesystem\)/,
+      );
+      await expect(openImage(disk, { partition: 1 })).rejects.toThrow(
+        /partition 1 holds no file system Kiln recognises/,
+      );
     });
 
     it('GPT with a damaged primary header falls back to the backup', async () => {
@@ -220,7 +238,15 @@ describe.skipIf(missing)(`disk readers ${missing ? `(skipped: ${missing})` : ''}
           const table = await readPartitionTable(device);
           expect(table.scheme).toBe('mbr');
           const parted = run('parted', ['-sm', path.join(sub, 'disk.raw'), 'unit', 'B', 'print']);
-          const partedRows = parted.split('\n').filter((l) => /^\d+:/.test(l)).map((l) => l.split(':').slice(0, 2).map((v) => parseInt(v, 10)));
+          const partedRows = parted
+            .split('\n')
+            .filter((l) => /^\d+:/.test(l))
+            .map((l) =>
+              l
+                .split(':')
+                .slice(0, 2)
+                .map((v) => parseInt(v, 10)),
+            );
           expect(table.partitions.map((p) => [p.number, p.start])).toEqual(partedRows);
         } finally {
           await device.close();
@@ -238,7 +264,9 @@ describe.skipIf(missing)(`disk readers ${missing ? `(skipped: ${missing})` : ''}
       await image.close();
       const blank = path.join(dir, 'blank.raw');
       writeFileSync(blank, Buffer.alloc(4 * 1024 * 1024));
-      await expect(openImage(blank)).rejects.toThrow(/no root file system found[\s\S]*the whole disk: unknown/);
+      await expect(openImage(blank)).rejects.toThrow(
+        /no root file system found[\s\S]*the whole disk: unknown/,
+      );
     });
   });
 });

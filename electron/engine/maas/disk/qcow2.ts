@@ -330,7 +330,9 @@ export class Qcow2Device implements BlockDevice {
     const flush = () => {
       if (!runLength) return;
       if (runHost + runLength > this.file.size) {
-        throw new DeviceError(`${this.description}: a data cluster at ${runHost} lies past the end of the file (${this.file.size} bytes); the image is truncated`);
+        throw new DeviceError(
+          `${this.description}: a data cluster at ${runHost} lies past the end of the file (${this.file.size} bytes); the image is truncated`,
+        );
       }
       this.file.read(buffer, bufferOffset + (runStart - position), runLength, runHost);
       runLength = 0;
