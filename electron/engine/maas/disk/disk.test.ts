@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, truncateSync, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { zstdDecompressSync as maybeZstd } from 'node:zlib';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pseudoRandom, removeDir, tempDir, makeExt4, makeDisk, populateTree } from '../testing/fixtures';
 import { missingTools, run } from '../testing/tools';
@@ -17,7 +17,7 @@ import { readPartitionTable, partitionDevice } from './partitions';
 import { probeContent } from './probe';
 
 const missing = missingTools('qemu-img', 'qemu-io', 'sgdisk', 'parted', 'mkfs.ext4');
-const hasZstd = typeof (maybeZstd as unknown) === 'function';
+const hasZstd = typeof (zlib as unknown as Record<string, unknown>).zstdDecompressSync === 'function';
 
 async function deviceHash(device: BlockDevice): Promise<string> {
   const hash = createHash('sha256');
