@@ -149,7 +149,7 @@ async function inspectDisk(
     signal: options.signal,
   });
   const curtin = { found: [] as number[], unreadable: [] as string[] };
-  let detail = '';
+  let detail: string;
   try {
     const table = await readPartitionTable(disk);
     detail =
@@ -230,8 +230,8 @@ export async function checkReadiness(
   const head = readHead(input, 4096);
   const compression = detectCompression(head);
   const format = compression === 'none' ? sniffFormat(input) : 'raw';
-  let kind: InputKind = 'unknown';
-  let detail = '';
+  let kind: InputKind;
+  let detail: string;
   let filetype = given;
   let view: ImageView | undefined;
   let artifact: RuleContext['artifact'] = layout?.holds ?? 'rootfs';
