@@ -4,6 +4,7 @@ import { consoleCommand } from './console';
 import { fmtCommand } from './fmt';
 import { hcl2UpgradeCommand } from './hcl2_upgrade';
 import { inspectCommand } from './inspect';
+import { maasCommand } from './maas';
 import { validateCommand } from './validate';
 import { versionCommand } from './version';
 
@@ -14,4 +15,5 @@ export const commands: Command[] = [
   consoleCommand,
   fmtCommand,
   hcl2UpgradeCommand,
+  maasCommand,
 ];

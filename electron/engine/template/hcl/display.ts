@@ -29,7 +29,10 @@ function indent(text: string): string {
 }
 
 function format(value: Value, nested: boolean): string | undefined {
-  if (value.hasMark(SENSITIVE)) return SENSITIVE_TEXT;
+  if (value.hasMark(SENSITIVE)) {
+    // Packer masks the secret's text where it is printed, so a nested string keeps its quotes.
+    return nested && value.type.kind === 'string' ? goQuote(SENSITIVE_TEXT) : SENSITIVE_TEXT;
+  }
   if (value.isNull()) return undefined;
   switch (value.type.kind) {
     case 'string':

@@ -157,6 +157,14 @@ describe('expressions', () => {
     });
   });
 
+  it('strips only the literal token next to a ~ marker, as hclsyntax does', () => {
+    // packer 1.6.6 console: jsonencode([local.a, local.b]) gave ["foo\nx\n","foo $y"].
+    const a = expr('<<EOT\nfoo\n  ${~"x"}\nEOT\n');
+    if (a.kind === 'Template') expect(literalText(a.parts)).toBe('foo\n<Interpolation>\n');
+    const b = expr('"foo $ ${~"y"}"');
+    if (b.kind === 'Template') expect(literalText(b.parts)).toBe('foo $<Interpolation>');
+  });
+
   it('reads heredocs, removing the common indentation of <<- ones', () => {
     const plain = expr('<<EOT\n  a\n    ${b}\nEOT\n');
     expect(plain).toMatchObject({ kind: 'Template', heredoc: { marker: 'EOT', indented: false } });

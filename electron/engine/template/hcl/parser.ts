@@ -283,6 +283,11 @@ class Parser {
     return this.ranges.range(start, end);
   }
 
+  /** A range from existing positions: composite nodes share their children's Pos objects. */
+  private span(start: Pos, end: Pos): Range {
+    return { file: this.src.file, start, end };
+  }
+
   private tokRange(tok: Token): Range {
     return this.ranges.range(tok.start, tok.end);
   }
@@ -837,7 +842,7 @@ class Parser {
       condition: cond,
       trueResult,
       falseResult,
-      range: this.range(cond.range.start.offset, falseResult.range.end.offset),
+      range: this.span(cond.range.start, falseResult.range.end),
     };
   }
 
@@ -869,7 +874,7 @@ class Parser {
       op,
       left,
       right,
-      range: this.range(left.range.start.offset, right.range.end.offset),
+      range: this.span(left.range.start, right.range.end),
     };
   }
 
@@ -902,7 +907,7 @@ class Parser {
       kind: 'RelativeTraversal',
       source: expr,
       steps: [step],
-      range: this.range(expr.range.start.offset, end),
+      range: this.span(expr.range.start, this.ranges.pos(end)),
     };
   }
 
@@ -1001,7 +1006,7 @@ class Parser {
             source: ret,
             each,
             full: false,
-            range: this.range(from.range.start.offset, lastEnd),
+            range: this.span(from.range.start, this.ranges.pos(lastEnd)),
           };
         } else {
           this.report(
@@ -1037,7 +1042,7 @@ class Parser {
             source: ret,
             each,
             full: true,
-            range: this.range(from.range.start.offset, each.range.end.offset),
+            range: this.span(from.range.start, each.range.end),
           };
           continue;
         }
@@ -1072,7 +1077,7 @@ class Parser {
             kind: 'Index',
             collection: ret,
             key,
-            range: this.range(from.range.start.offset, close.end),
+            range: this.span(from.range.start, this.ranges.pos(close.end)),
           };
         }
         continue;
@@ -1148,12 +1153,13 @@ class Parser {
         if (name === 'true') return { kind: 'Literal', value: true, range };
         if (name === 'false') return { kind: 'Literal', value: false, range };
         if (name === 'null') return { kind: 'Literal', value: null, range };
+        // rootRange and range start as the same object; a traversal step replaces `range`, never mutates it.
         return { kind: 'ScopeTraversal', root: name, rootRange: range, steps: [], range };
       }
       case T.OQuote:
       case T.OHeredoc: {
         const open = this.read();
-        if (open.type === T.OQuote) return this.parseTemplate(T.CQuote, false, open.start, undefined);
+        if (open.type === T.OQuote) return this.quotedString(open);
         const intro = this.tokText(open);
         const indented = intro.charCodeAt(2) === 45; /* <<- */
         const marker = intro.slice(indented ? 3 : 2).replace(/\r?\n$/, '');
@@ -1168,7 +1174,7 @@ class Parser {
           kind: 'UnaryOp',
           op: start.type === T.Minus ? '-' : '!',
           operand,
-          range: this.range(start.start, operand.range.end.offset),
+          range: this.span(this.ranges.pos(start.start), operand.range.end),
         };
       }
       case T.OBrack:
@@ -1437,7 +1443,7 @@ class Parser {
         key,
         keyIsExpression,
         value,
-        range: this.range(key.range.start.offset, value.range.end.offset),
+        range: this.span(key.range.start, value.range.end),
       });
       const after = this.peek();
       if (after.type === T.CBrace) {
@@ -1596,6 +1602,31 @@ class Parser {
   }
 
   // ---- templates ----
+
+  /** A quoted template; plain `"text"` (most strings in a template) takes a short path. */
+  private quotedString(open: Token): Expression {
+    const toks = this.toks;
+    const first = toks[this.idx];
+    const second = toks[this.idx + 1];
+    if (first.type === T.CQuote || (first.type === T.QuotedLit && second.type === T.CQuote)) {
+      const close = first.type === T.CQuote ? first : second;
+      const value =
+        first.type === T.CQuote ? '' : decodeLiteral(this.src, first.start, first.end, true, this.diags);
+      this.idx += first.type === T.CQuote ? 1 : 2;
+      return {
+        kind: 'Template',
+        parts: [
+          {
+            kind: 'Literal',
+            value,
+            range: this.range(first.start, first === close ? first.start : first.end),
+          },
+        ],
+        range: this.range(open.start, close.end),
+      };
+    }
+    return this.parseTemplate(T.CQuote, false, open.start, undefined);
+  }
 
   /**
    * A template up to `end` (closing quote, heredoc marker or EOF), the opener already read.

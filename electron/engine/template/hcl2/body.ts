@@ -76,6 +76,7 @@ function convertInto(
     convertInto(block.body, scope, new Set(), `${path}.`, nested, ranges, diagnostics);
     ranges.keys[path] = block.typeRange;
     ranges.values[path] = block.range;
+    (ranges.blocks ??= {})[prefix + block.type] = true;
     addBlockValue(config, block.type, nested);
   }
 }
@@ -157,6 +158,7 @@ function expandDynamic(
     convertInto(content.body, inner, new Set(), `${path}.`, nested, ranges, diagnostics);
     ranges.keys[path] = block.typeRange;
     ranges.values[path] = content.range;
+    (ranges.blocks ??= {})[prefix + label.value] = true;
     addBlockValue(config, label.value, nested);
   }
 }
@@ -164,7 +166,7 @@ function expandDynamic(
 /** Converts a body; `exclude` lists meta-arguments handled by the loader (only, except, ...). */
 export function bodyToConfig(body: Body, scope: Scope, exclude: readonly string[] = []): BodyConversion {
   const config: ConfigObject = {};
-  const ranges: ConfigRanges = { block: body.range, keys: {}, values: {} };
+  const ranges: ConfigRanges = { block: body.range, keys: {}, values: {}, blocks: {} };
   const diagnostics: Diagnostic[] = [];
   convertInto(body, scope, new Set(exclude), '', config, ranges, diagnostics);
   return { config, ranges, diagnostics };
@@ -200,6 +202,7 @@ export function mergeSourceOverrides(
       block: base.ranges.block,
       keys: { ...base.ranges.keys, ...added.ranges.keys },
       values: { ...base.ranges.values, ...added.ranges.values },
+      blocks: { ...base.ranges.blocks, ...added.ranges.blocks },
     },
     diagnostics,
   };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UNKNOWN, type ConfigObject } from '../config';
 import { memoryHost } from '../host';
-import { decodeComponent } from './index';
+import { float, int, str } from './fields';
+import { decodeComponent, decodeWithSchema, type ComponentSchema } from './index';
 import { decode, errors, warnings } from './testing/decode';
 import { at, lineOf, locateJson, locateObject } from './testing/locate';
 
@@ -449,5 +450,71 @@ describe('collectAll', () => {
       "invalid format, only 'qcow2' or 'raw' are allowed",
     ]);
     expect(warnings(all).length).toBe(1);
+  });
+});
+
+describe('field kinds no Kiln component uses yet', () => {
+  // A synthetic component: repeated blocks and floats (cloud builders use them, e.g. launch_block_device_mappings).
+  interface Disk {
+    device_name: string;
+    volume_size: number;
+  }
+  interface Synthetic {
+    ratio: number;
+    disks: Disk[];
+  }
+  const schema: ComponentSchema<Synthetic> = {
+    kind: 'builder',
+    type: 'synthetic',
+    pluginId: '',
+    doc: 'test',
+    fields: {
+      ratio: float('A ratio.'),
+      disks: {
+        type: { kind: 'blocks', fields: { device_name: str('Device.'), volume_size: int('Size.') } },
+        doc: 'Disks.',
+      },
+    },
+    prepare(ctx) {
+      if (ctx.draft.ratio === 0) ctx.draft.ratio = 0.5;
+    },
+  };
+  it('decodes floats and repeated blocks from JSON', () => {
+    const result = decodeWithSchema(
+      schema,
+      locateJson(
+        '{"ratio": "1.25", "disks": [{"device_name": "sda", "volume_size": "8"}, {"device_name": "sdb"}]}',
+      ),
+      {
+        dialect: 'json',
+      },
+    );
+    expect(result.config).toEqual({
+      ratio: 1.25,
+      disks: [
+        { device_name: 'sda', volume_size: 8 },
+        { device_name: 'sdb', volume_size: 0 },
+      ],
+    });
+    const bad = decodeWithSchema(schema, locateJson('{"ratio": "x", "disks": [{"size": 1}]}'), {
+      dialect: 'json',
+    });
+    expect(errors(bad)).toEqual([
+      `cannot parse 'ratio' as float: strconv.ParseFloat: parsing "x": invalid syntax`,
+      `unknown configuration key: '"disks.0.size"'`,
+    ]);
+  });
+  it('decodes repeated blocks from HCL', () => {
+    const located = locateObject({ disks: [{ device_name: 'sda', volume_size: 8 }, { device_nam: 'x' }] }, [
+      'disks',
+    ]);
+    const result = decodeWithSchema(schema, located, { dialect: 'hcl' });
+    expect(errors(result)).toEqual([
+      'An argument named "device_nam" is not expected here. Did you mean "device_name"?',
+    ]);
+    expect(decodeWithSchema(schema, locateObject({}), { dialect: 'hcl' }).config).toEqual({
+      ratio: 0.5,
+      disks: [],
+    });
   });
 });

@@ -37,7 +37,7 @@ import {
   nsToMs,
 } from './go';
 import { META_FIELDS } from './meta';
-import type { ComponentSchema, Draft, FieldMap, FieldType, PrepareContext } from './types';
+import type { ComponentSchema, Draft, FieldMap, FieldSchema, FieldType, PrepareContext } from './types';
 
 /** What the Go-template engine made of one string: its value, UNKNOWN, or Go's error text. */
 export type RenderOutcome = { value: string | Unknown } | { error: string; parse?: boolean };
@@ -139,7 +139,7 @@ class Decoder {
     topLevel: boolean,
   ): Record<string, Decoded> {
     const out: Record<string, Decoded> = {};
-    for (const [name, field] of Object.entries(fields)) out[name] = zeroValue(field.type);
+    for (const [name, field] of fieldEntries(fields)) out[name] = zeroValue(field.type);
     const keys = Object.keys(raw);
     // Which raw key feeds each field: the exact name, else (JSON) mapstructure's case-insensitive match.
     const source = new Map<string, string>();
@@ -682,6 +682,8 @@ class Decoder {
     fromPacker: boolean,
     bare = false,
   ): void {
+    // A deprecated key's warning also says the concrete change (offered in `fixes` too).
+    const fix = severity === 'warning' && key ? this.fixes.find((f) => f.key === key) : undefined;
     this.push({
       category: fromPacker ? 'prepare' : 'kiln',
       packer: fromPacker ? message : undefined,
@@ -693,7 +695,7 @@ class Decoder {
           (key
             ? `Invalid value for "${key}"`
             : `Invalid ${this.schema.type} ${this.schema.kind} configuration`),
-        detail: message,
+        detail: fix ? `${message}\n\n${describeFix(fix)}` : message,
         range: key ? this.valueRange(key) : this.located.ranges.block,
       },
     });
@@ -811,6 +813,17 @@ function ctyTypeName(value: ConfigValue): string {
 }
 
 /** Go's zero value of a field's type (what an unset key decodes to). */
+/** Schemas are static: list each field map's entries once, not on every decode. */
+const entriesCache = new WeakMap<FieldMap, [string, FieldSchema][]>();
+function fieldEntries(fields: FieldMap): [string, FieldSchema][] {
+  let entries = entriesCache.get(fields);
+  if (!entries) {
+    entries = Object.entries(fields);
+    entriesCache.set(fields, entries);
+  }
+  return entries;
+}
+
 export function zeroValue(type: FieldType): Decoded {
   switch (type.kind) {
     case 'string':

@@ -35,11 +35,12 @@ function requireHost(ctx: FunctionContext): TemplateHost {
   return ctx.host;
 }
 
-/** mitchellh/go-homedir Expand. */
-function expandHome(path: string, host: TemplateHost): string {
+/** mitchellh/go-homedir Expand; `wrap` adds the "failed to expand ~" prefix the file functions use. */
+function expandHome(path: string, host: TemplateHost, wrap = true): string {
   if (!path.startsWith('~')) return path;
   if (path.length > 1 && path[1] !== '/' && path[1] !== '\\') {
-    throw new FunctionError('failed to expand ~: cannot expand user-specific home dir');
+    const reason = 'cannot expand user-specific home dir';
+    throw new FunctionError(wrap ? `failed to expand ~: ${reason}` : reason);
   }
   return joinPath(host.homeDir(), path.slice(1));
 }
@@ -141,7 +142,7 @@ export const pathexpand = defineFunction({
   description: 'pathexpand',
   params: [{ name: 'path', type: STRING }],
   returnType: STRING,
-  impl: ([path], _t, ctx) => Value.string(expandHome(path.asString(), requireHost(ctx))),
+  impl: ([path], _t, ctx) => Value.string(expandHome(path.asString(), requireHost(ctx), false)),
 });
 
 // ---- fileset --------------------------------------------------------------------------------------
@@ -228,7 +229,8 @@ function glob(host: TemplateHost, pattern: string): string[] {
     const [seg, ...tail] = rest;
     if (seg === '**') {
       walk(dir, tail);
-      for (const entry of list(dir)) if (entry.isDirectory) walk(joinPath(dir, entry.name), rest);
+      // `**` spans any number of segments, so it goes on into every entry (a file ends the walk there).
+      for (const entry of list(dir)) walk(joinPath(dir, entry.name), rest);
       return;
     }
     if (typeof seg === 'string') {

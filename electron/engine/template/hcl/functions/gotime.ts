@@ -439,6 +439,8 @@ function rfc3339Error(s: string): string {
   ): string | number => {
     const m = (flexible ? /^\d{1,2}/ : new RegExp(`^\\d{${n}}`)).exec(v);
     if (!m) return fail(layoutElem, v);
+    // Go's parser takes a one-digit hour; cty then insists on two.
+    if (flexible && m[0].length === 1) return fail(layoutElem, m[0]);
     const value = Number(m[0]);
     v = v.slice(m[0].length);
     if (value < min || value > max) return fail(layoutElem, v);

@@ -161,7 +161,7 @@ class JSONReader {
   private value(context: string): Value {
     this.skipSpace();
     const c = this.peekChar();
-    if (c === undefined) this.fail('unexpected EOF');
+    if (c === undefined) this.fail('EOF');
     switch (c) {
       case '{':
         return this.object();
@@ -270,16 +270,22 @@ class JSONReader {
       this.pos++;
       return Value.object([]);
     }
+    // Go's decoder names no context for the first key, only for keys after a comma.
+    let first = true;
     while (true) {
       this.skipSpace();
       const c = this.peekChar();
-      if (c === undefined) this.fail('unexpected EOF');
-      if (c !== '"')
-        this.fail(`invalid character ${quoteChar(c)} looking for beginning of object key string`);
+      if (c === undefined) this.fail('EOF');
+      if (c !== '"') {
+        this.fail(
+          `invalid character ${quoteChar(c)}${first ? '' : ' looking for beginning of object key string'}`,
+        );
+      }
+      first = false;
       const key = this.string();
       this.skipSpace();
       const colon = this.peekChar();
-      if (colon === undefined) this.fail('unexpected EOF');
+      if (colon === undefined) this.fail('EOF');
       if (colon !== ':') this.fail(`invalid character ${quoteChar(colon)} after object key`);
       this.pos++;
       const value = this.value('looking for beginning of value');
@@ -289,7 +295,7 @@ class JSONReader {
       entries.set(key, value);
       this.skipSpace();
       const next = this.peekChar();
-      if (next === undefined) this.fail('unexpected EOF');
+      if (next === undefined) this.fail('EOF');
       this.pos++;
       if (next === '}') return Value.object(entries);
       if (next !== ',') this.fail(`invalid character ${quoteChar(next)} after object key:value pair`);
@@ -308,7 +314,7 @@ class JSONReader {
       items.push(this.value('looking for beginning of value'));
       this.skipSpace();
       const next = this.peekChar();
-      if (next === undefined) this.fail('unexpected EOF');
+      if (next === undefined) this.fail('EOF');
       this.pos++;
       if (next === ']') return Value.tuple(items);
       if (next !== ',') this.fail(`invalid character ${quoteChar(next)} after array element`);

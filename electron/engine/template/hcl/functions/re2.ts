@@ -52,6 +52,31 @@ const CATEGORIES = new Set(
 const GO_SPACE = '\\t\\n\\f\\r ';
 const NOT_GO_SPACE_RANGES = '\\0-\\x08\\x0B\\x0E-\\x1F!-\\u{10FFFF}';
 
+/** Characters Unicode simple case folding puts together beyond plain upper/lower case. */
+const EXTRA_FOLDS: Record<string, string[]> = {
+  k: ['\u212a'],
+  K: ['\u212a'],
+  '\u212a': ['k', 'K'],
+  s: ['\u017f'],
+  S: ['\u017f'],
+  '\u017f': ['s', 'S'],
+  '\u00b5': ['\u03bc', '\u039c'],
+  '\u03bc': ['\u00b5'],
+  '\u039c': ['\u00b5'],
+  '\u00e5': ['\u212b'],
+  '\u00c5': ['\u212b'],
+  '\u212b': ['\u00e5', '\u00c5'],
+};
+
+/** The character and its single-character case variants (Go's SimpleFold orbit, near enough). */
+function caseVariants(c: string): string[] {
+  const out = new Set([c]);
+  for (const v of [c.toLowerCase(), c.toUpperCase(), ...(EXTRA_FOLDS[c] ?? [])]) {
+    if ([...v].length === 1) out.add(v);
+  }
+  return [...out];
+}
+
 function cp(c: string): string {
   return `\\u{${c.codePointAt(0)!.toString(16)}}`;
 }
@@ -70,6 +95,29 @@ class Translator {
   private readonly stack: { flags: Flags; start: number }[] = [];
   private flags: Flags = { i: false, m: false, s: false, U: false };
   private globalIgnoreCase = false;
+  /** A literal character; under a local `(?i)` it matches every case variant. */
+  private literal(ch: string): string {
+    if (!this.flags.i || this.globalIgnoreCase) return cp(ch);
+    const variants = caseVariants(ch);
+    return variants.length === 1 ? cp(ch) : `[${variants.map(cp).join('')}]`;
+  }
+
+  /** A character class range, widened to every case variant under a local `(?i)`. */
+  private classRange(lo: string, hi: string): string {
+    const from = lo.codePointAt(0)!;
+    const to = hi.codePointAt(0)!;
+    const plain = from === to ? cp(lo) : `${cp(lo)}-${cp(hi)}`;
+    if (!this.flags.i || this.globalIgnoreCase || to - from > 5000) return plain;
+    const extra = new Set<string>();
+    for (let c = from; c <= to; c++) {
+      for (const v of caseVariants(String.fromCodePoint(c))) {
+        const vc = v.codePointAt(0)!;
+        if (vc < from || vc > to) extra.add(cp(v));
+      }
+    }
+    return plain + [...extra].join('');
+  }
+
   /** Whether the previous item can take a repetition operator. */
   private canRepeat = false;
   /** Whether the previous item was itself a repetition (for the nested repetition error). */
@@ -166,7 +214,7 @@ class Translator {
       default: {
         const ch = String.fromCodePoint(this.src.codePointAt(this.pos)!);
         this.pos += ch.length;
-        this.emitAtom(cp(ch));
+        this.emitAtom(this.literal(ch));
       }
     }
   }
@@ -208,7 +256,7 @@ class Translator {
       }
       this.groupNames.push(name);
       this.pos += named[0].length;
-      this.out += `(?<${name}>`;
+      this.out += '(';
       return;
     }
     if (rest.startsWith('(?')) {
@@ -223,13 +271,12 @@ class Translator {
           negate = true;
           continue;
         }
-        if (f === 'i') {
-          if (!negate && this.globalIgnoreCase) continue;
+        if (f === 'i' && negate && this.globalIgnoreCase) {
           throw new RE2UnsupportedError(
-            `Kiln cannot run the regular expression ${goQuote(this.src)}: JavaScript supports case-insensitive matching only for the whole pattern, so (?i) must come first.`,
+            `Kiln cannot run the regular expression ${goQuote(this.src)}: turning case-insensitive matching off inside a pattern that starts with (?i) has no JavaScript equivalent.`,
           );
         }
-        flags[f as 'm' | 's' | 'U'] = !negate;
+        flags[f as 'i' | 'm' | 's' | 'U'] = !negate;
       }
       this.pos += m[0].length;
       if (m[2] === ')') {
@@ -269,7 +316,7 @@ class Translator {
         const end = this.src.indexOf('\\E', this.pos + 2);
         const literal = this.src.slice(this.pos + 2, end < 0 ? undefined : end);
         this.pos = end < 0 ? this.src.length : end + 2;
-        for (const ch of literal) this.emitAtom(cp(ch));
+        for (const ch of literal) this.emitAtom(this.literal(ch));
         return;
       }
     }
@@ -279,7 +326,7 @@ class Translator {
       return;
     }
     const ch = this.literalEscape(start);
-    this.emitAtom(cp(ch));
+    this.emitAtom(this.literal(ch));
   }
 
   /** `\d \D \s \S \w \W \pX \p{..} \PX \P{..}` at `start`; advances past it. */
@@ -359,7 +406,7 @@ class Translator {
       if (braced) {
         const n = parseInt(braced[1], 16);
         if (n > 0x10ffff)
-          throw new RE2Error('invalid escape sequence', this.src.slice(start, start + 2 + braced[0].length));
+          throw new RE2Error('invalid escape sequence', this.src.slice(start, start + 1 + braced[0].length));
         this.pos = start + 2 + braced[0].length;
         return String.fromCodePoint(n);
       }
@@ -423,9 +470,9 @@ class Translator {
             this.src.slice(rangeStart - (this.src[rangeStart - 1] === '\\' ? 1 : 0), this.pos),
           );
         }
-        body += `${cp(lo)}-${cp(hi)}`;
+        body += this.classRange(lo, hi);
       } else {
-        body += cp(lo);
+        body += this.classRange(lo, lo);
       }
     }
     this.emitAtom(`[${negated ? '^' : ''}${body}]`);

@@ -32,7 +32,8 @@ export function goUpper(s: string): string {
 }
 
 export function goLower(s: string): string {
-  return mapChars(s, (c) => c.toLowerCase());
+  // U+0130's simple lowercase is plain "i"; JavaScript only offers the full mapping "i̇".
+  return mapChars(s, (c) => (c === '\u0130' ? 'i' : c.toLowerCase()));
 }
 
 function mapChars(s: string, f: (c: string) => string): string {

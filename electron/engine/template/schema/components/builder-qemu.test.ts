@@ -405,3 +405,21 @@ describe('qemu keys in HCL2', () => {
     expect(errors(hcl)).toEqual(['An argument named "creat" is not expected here. Did you mean "create"?']);
   });
 });
+
+describe('deprecated keys that still work', () => {
+  it('say the concrete change in the diagnostic, and keep Packer’s text for the CLI', () => {
+    const result = qemu({ ssh_host_port_min: 3000 });
+    const diagnostic = result.diagnostics.find((d) => d.summary === '"ssh_host_port_min" is deprecated')!;
+    expect(diagnostic.detail).toMatch(
+      /^ssh_host_port_min is deprecated and is being replaced by host_port_min\./,
+    );
+    expect(diagnostic.detail).toContain(
+      'To fix it, remove "ssh_host_port_min" and set "host_port_min" = 3000.',
+    );
+    expect(result.packerWarnings[0]).not.toContain('To fix it');
+    const wait = qemu({ ssh_wait_timeout: '30m' });
+    expect(warnings(wait)[0]).toContain(
+      'To fix it, remove "ssh_wait_timeout" and set "ssh_timeout" = "30m".',
+    );
+  });
+});
