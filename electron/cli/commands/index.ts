@@ -4,6 +4,7 @@ import { consoleCommand } from './console';
 import { fmtCommand } from './fmt';
 import { hcl2UpgradeCommand } from './hcl2_upgrade';
 import { inspectCommand } from './inspect';
+import { inspectImageCommand } from './inspect-image';
 import { maasCommand } from './maas';
 import { validateCommand } from './validate';
 import { versionCommand } from './version';
@@ -16,4 +17,5 @@ export const commands: Command[] = [
   fmtCommand,
   hcl2UpgradeCommand,
   maasCommand,
+  inspectImageCommand,
 ];

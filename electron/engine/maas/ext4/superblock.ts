@@ -173,8 +173,11 @@ export function parseSuperblock(sb: Buffer, where: string): Superblock {
 /** The names of the features a file system has (for the inspector and messages). */
 export function featureNames(sb: Superblock): string[] {
   const out: string[] = [];
+  // dumpe2fs's spellings where they differ from the constant names
+  const spelling: Record<string, string> = { BIT64: '64bit', EXTENTS: 'extent', RECOVER: 'needs_recovery' };
   const add = (table: Record<string, number>, mask: number) => {
-    for (const [name, bit] of Object.entries(table)) if (mask & bit) out.push(name.toLowerCase());
+    for (const [name, bit] of Object.entries(table))
+      if (mask & bit) out.push(spelling[name] ?? name.toLowerCase());
   };
   add(COMPAT, sb.featureCompat);
   add(INCOMPAT, sb.featureIncompat);

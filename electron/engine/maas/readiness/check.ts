@@ -2,21 +2,13 @@
  * The readiness check: what is this file (a built disk, a root tarball, a disk image, compressed or
  * not), is its filetype the right one, and does the image inside have what MAAS and curtin need?
  */
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decompressedStream, detectCompression, readHead, type Compression } from '../compress/decompress';
 import { DeviceError, type BlockDevice } from '../disk/device';
 import { openImage, surveyPartitions } from '../disk/image';
+import { materialiseDisk } from '../disk/materialise';
 import { openDisk, sniffFormat, type DiskReader, type ImageFormat } from '../disk/open';
 import { partitionDevice, readPartitionTable } from '../disk/partitions';
 import { Ext4Fs } from '../ext4/fs';
@@ -99,25 +91,6 @@ async function decompressedHead(file: string, bytes: number, signal?: AbortSigna
     if (total >= bytes) break;
   }
   return Buffer.concat(chunks).subarray(0, bytes);
-}
-
-/** Writes a disk stream to a sparse temp file (zero blocks become holes) so partitions can be read. */
-async function materialise(stream: AsyncIterable<Buffer>, target: string): Promise<void> {
-  const fd = openSync(target, 'w');
-  let position = 0;
-  const zero = Buffer.alloc(65536);
-  try {
-    for await (const chunk of stream) {
-      for (let at = 0; at < chunk.length; at += 65536) {
-        const piece = chunk.subarray(at, Math.min(chunk.length, at + 65536));
-        if (!piece.equals(zero.subarray(0, piece.length))) writeSync(fd, piece, 0, piece.length, position);
-        position += piece.length;
-      }
-    }
-    ftruncateSync(fd, position);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The single member of a tarred disk image, as a stream. */
@@ -320,7 +293,7 @@ export async function checkReadiness(
         let diskPath = input;
         if (compression !== 'none' || tarred) {
           diskPath = path.join(temp, 'disk.raw');
-          await materialise(
+          await materialiseDisk(
             tarred ? tarMemberStream(input, options.signal) : decompressedStream(input, options.signal),
             diskPath,
           );
