@@ -33,7 +33,6 @@ describe.skipIf(missing)(
   `kiln maas image / check, kiln inspect-image ${missing ? `(skipped: ${missing})` : ''}`,
   () => {
     let dir: string;
-    let disk: string;
 
     beforeAll(() => {
       dir = tempDir('cli-maas');
