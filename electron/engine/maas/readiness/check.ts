@@ -101,6 +101,57 @@ async function* tarMemberStream(file: string, signal?: AbortSignal): AsyncGenera
   yield* first.member.type === 'file' ? first.data() : [];
 }
 
+export interface ContentIdentity {
+  compression: Compression;
+  /** A tar archive (after decompression). */
+  tarred: boolean;
+  /** A root file system tree, or a disk (bare, or the single member of the tar). */
+  holds?: 'rootfs' | 'disk';
+  /** The MAAS filetype that content is, when it is one. */
+  filetype?: string;
+}
+
+async function identifyContent(
+  input: string,
+  head: Buffer,
+  compression: Compression,
+  signal?: AbortSignal,
+): Promise<ContentIdentity> {
+  const inner = compression === 'none' ? head : await decompressedHead(input, 4096, signal);
+  const tarred = looksLikeTar(inner);
+  let holds: 'rootfs' | 'disk' | undefined;
+  if (tarred) {
+    // A tarred disk is one member holding disk bytes; a root tarball is a tree.
+    const reader = new TarReader(decompressedStream(input, signal));
+    const first = await reader.next();
+    let memberHead = Buffer.alloc(0);
+    if (first && first.member.type === 'file') {
+      for await (const chunk of first.data()) {
+        memberHead = Buffer.concat([memberHead, chunk]);
+        if (memberHead.length >= 4096) break;
+      }
+    }
+    holds = first && first.member.type === 'file' && looksLikeDisk(memberHead) ? 'disk' : 'rootfs';
+  } else if (looksLikeDisk(inner)) holds = 'disk';
+  return {
+    compression,
+    tarred,
+    holds,
+    filetype: holds ? filetypeFor(compression, holds, tarred) : undefined,
+  };
+}
+
+/** The MAAS filetype a file's content is (what to upload it as), or undefined when it is none. */
+export async function detectArtifactFiletype(
+  file: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const head = readHead(file, 4096);
+  const compression = detectCompression(head);
+  if (compression === 'none' && sniffFormat(file) !== 'raw') return undefined; // a qcow2 or other VM disk
+  return (await identifyContent(file, head, compression, signal)).filetype;
+}
+
 interface DiskInspection {
   view?: ImageView;
   detail: string;
@@ -231,23 +282,11 @@ export async function checkReadiness(
         fix: `run kiln maas image --filetype ${filetype} ${path.basename(input)} OUTPUT, then upload OUTPUT`,
       });
     } else {
-      const inner = compression === 'none' ? head : await decompressedHead(input, 4096, options.signal);
-      const tarred = looksLikeTar(inner);
-      let holds: 'rootfs' | 'disk' | undefined;
-      if (tarred) {
-        // A tarred disk is one member holding disk bytes; a root tarball is a tree.
-        const reader = new TarReader(decompressedStream(input, options.signal));
-        const first = await reader.next();
-        let memberHead = Buffer.alloc(0);
-        if (first && first.member.type === 'file') {
-          for await (const chunk of first.data()) {
-            memberHead = Buffer.concat([memberHead, chunk]);
-            if (memberHead.length >= 4096) break;
-          }
-        }
-        holds = first && first.member.type === 'file' && looksLikeDisk(memberHead) ? 'disk' : 'rootfs';
-      } else if (looksLikeDisk(inner)) holds = 'disk';
-      const actual = holds ? filetypeFor(compression, holds, tarred) : undefined;
+      const {
+        tarred,
+        holds,
+        filetype: actual,
+      } = await identifyContent(input, head, compression, options.signal);
       kind =
         holds === 'rootfs'
           ? 'rootfs-tarball'
