@@ -175,6 +175,33 @@ try {
       statSync(target).size,
       report.trim().split('\n').pop() ?? '',
     ]);
+    rmSync(copy);
+    rmSync(target);
+  }
+  // How Kiln reads the disk: its own qcow2 reader, qemu-nbd with Kiln's NBD client, or a raw copy first.
+  for (const reader of ['native', 'qemu-nbd'] as const) {
+    const target = path.join(out, `tar-${reader}.tar`);
+    const result = await makeRootTarball(disk, target, 'tar', { reader });
+    rows.push([
+      `Kiln tar (no compression), ${reader === 'native' ? "Kiln's qcow2 reader" : 'qemu-nbd + NBD client'}`,
+      result.seconds,
+      result.size,
+      'reading and archiving only',
+    ]);
+    rmSync(target);
+  }
+  if (!missingTools('qemu-img')) {
+    const raw = path.join(out, 'converted.raw');
+    const started = performance.now();
+    sh('qemu-img', ['convert', '-O', 'raw', disk, raw]);
+    const seconds = (performance.now() - started) / 1000;
+    rows.push([
+      'qemu-img convert -O raw (first step of a convert-then-read design)',
+      seconds,
+      statSync(raw).size,
+      'before any archiving',
+    ]);
+    rmSync(raw);
   }
 } finally {
   rmSync(out, { recursive: true, force: true });
@@ -183,7 +210,8 @@ try {
 const reference = rows.find((r) => r[0].startsWith('packer-maas'));
 console.log('\n| run | seconds | output MB | vs packer-maas | notes |\n|---|---:|---:|---:|---|');
 for (const [name, seconds, size, notes] of rows) {
-  const ratio = reference ? `${(reference[1] / seconds).toFixed(1)}× faster` : '—';
+  const ratio =
+    reference && name.startsWith('Kiln tgz') ? `${(reference[1] / seconds).toFixed(1)}× faster` : '—';
   console.log(
     `| ${name} | ${seconds.toFixed(1)} | ${(size / 1e6).toFixed(1)} | ${name === reference?.[0] ? 'reference' : ratio} | ${notes} |`,
   );
