@@ -5,9 +5,11 @@
  * and a `ddraw` output file keeps them as holes.
  *
  * What curtin does with each (reference notes §3.1): `dd-gz` → zcat, `dd-xz` → xzcat, `dd-bz2` → bzcat,
- * `dd-tgz`/`dd-tbz`/`dd-txz`/`dd-tar` → `tar -xO` (every member to stdout: so exactly one member, and
- * not a sparse one, which GNU tar cannot write to a pipe), `dd-raw` → as is. Then it looks for a
- * partition with a top-level `curtin/` directory (the readiness check says when there is none).
+ * `dd-tgz`/`dd-tbz`/`dd-txz`/`dd-tar` → `tar -xO` (every member to stdout: so exactly one member),
+ * `dd-raw` → as is. Then it looks for a partition with a top-level `curtin/` directory (the readiness
+ * check says when there is none). The tarred member is written dense, not as a GNU sparse member: any
+ * tar (busybox's too) then unpacks it, and the zero runs still cost nothing once compressed; the
+ * uncompressed `ddtar` and `ddraw` files keep them as holes on disk.
  */
 import type { BlockDevice } from './disk/device';
 import { openDisk, type OpenDiskOptions } from './disk/open';
@@ -94,7 +96,7 @@ export async function makeDiskImage(
   const device = await openDisk(diskPath, options);
   let sink: ByteSink | undefined;
   try {
-    const file = new FileSink(outputPath, { sparse: filetype === 'ddraw' });
+    const file = new FileSink(outputPath, { sparse: layout.compression === 'none' });
     sink = file;
     const counting = new CountingSink(compressedSink(file, layout.compression, options.level));
     sink = counting;
