@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeRegion } from '../../engine/maas/fake-region';
 import { makeDisk, makeExt4, removeDir, tempDir } from '../../engine/maas/testing/fixtures';
 import { missingTools, run } from '../../engine/maas/testing/tools';
 import type { CliIo } from '../io';
@@ -157,6 +158,56 @@ describe.skipIf(missing)(
         expect(summary.stdout).toMatch(/\/user-data/);
       },
     );
+
+    it('kiln build runs a template with maas-image and maas-upload post-processors', async () => {
+      const region = await startFakeRegion();
+      try {
+        const template = path.join(dir, 'template');
+        mkdirSync(template);
+        writeFileSync(
+          path.join(template, 'build.pkr.hcl'),
+          `variable "maas_url" { type = string }
+variable "maas_key" {
+  type      = string
+  sensitive = true
+}
+source "file" "noble" {
+  source = "../disk.qcow2"
+  target = "output-noble/packer-noble"
+}
+build {
+  sources = ["source.file.noble"]
+  post-processors {
+    post-processor "maas-image" {
+      filetype     = "tgz"
+      curtin_hooks = "../curtin"
+    }
+    post-processor "maas-upload" {
+      url        = var.maas_url
+      api_key    = var.maas_key
+      image_name = "custom/kiln-cli"
+      base_image = "ubuntu/noble"
+    }
+  }
+}
+`,
+        );
+        const result = await kiln(
+          ['build', '-var', `maas_url=${region.url}`, '-var', `maas_key=${region.apiKey}`, '.'],
+          template,
+        );
+        expect(result.stdout).toMatch(/\(maas-image\): Wrote noble\.tar\.gz/);
+        expect(result.stdout).toMatch(/\(maas-upload\): Uploaded custom\/kiln-cli: resource \d+/);
+        expect(result.stdout).toMatch(
+          /--> file\.noble: MAAS boot resource custom\/kiln-cli \(amd64\/generic, id \d+\)/,
+        );
+        expect(result.stdout + result.stderr).not.toContain(region.apiKey.split(':')[2]);
+        expect(result.code).toBe(0);
+        expect(region.resources().some((r) => r.name === 'kiln-cli')).toBe(true);
+      } finally {
+        await region.close();
+      }
+    });
 
     it('inspect-image says what it does not recognise', async () => {
       writeFileSync(path.join(dir, 'junk.bin'), 'not an image at all');

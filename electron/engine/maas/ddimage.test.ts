@@ -77,7 +77,8 @@ describe.skipIf(missing)(`disk images ${missing ? `(skipped: ${missing})` : ''}`
           expect(sha256(unpacked)).toBe(sha256(readFileSync(raw)));
           expect(result.sha256).toBe(sha256(readFileSync(out)));
           if (filetype.startsWith('ddt')) expect(run('tar', ['-tf', out]).trim()).toBe('disk.img');
-          if (filetype === 'ddraw' || filetype === 'ddtar') expect(statSync(out).blocks * 512).toBeLessThan(SIZE / 2); // holes stay holes
+          if (filetype === 'ddraw' || filetype === 'ddtar')
+            expect(statSync(out).blocks * 512).toBeLessThan(SIZE / 2); // holes stay holes
         },
       );
     }

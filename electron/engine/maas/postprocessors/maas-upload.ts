@@ -64,7 +64,8 @@ export class MaasUploadPostProcessor implements PostProcessor {
     const { ui, build, signal } = ctx;
     const config = this.config;
     const file = resolve(build.cwd, this.imageFile(input));
-    if (!config.name) throw new Error('maas-upload: name is required');
+    const name = config.image_name;
+    if (!name) throw new Error('maas-upload: image_name is required');
     let filetype = config.filetype || (input instanceof MaasImageArtifact ? input.filetype : undefined);
     if (!filetype) {
       filetype = await detectArtifactFiletype(file, signal);
@@ -79,7 +80,7 @@ export class MaasUploadPostProcessor implements PostProcessor {
     if (!config.skip_readiness_check) {
       const report = await checkReadiness(file, {
         filetype,
-        name: config.name,
+        name,
         baseImage: config.base_image || undefined,
         signal,
       });
@@ -111,15 +112,15 @@ export class MaasUploadPostProcessor implements PostProcessor {
     const client = new MaasClient({ url: connection.url, apiKey: connection.apiKey });
     const architecture = config.architecture || 'amd64/generic';
     ui.say(
-      `Uploading ${this.imageFile(input)} to ${client.url} (${connection.source}) as ${config.name}, ${architecture}, ${filetype}`,
+      `Uploading ${this.imageFile(input)} to ${client.url} (${connection.source}) as ${name}, ${architecture}, ${filetype}`,
     );
-    const progress = ui.progress(`maas-upload:${config.name}`, `upload ${config.name}`);
+    const progress = ui.progress(`maas-upload:${name}`, `upload ${name}`);
     let phase = '';
     const result = await uploadBootResource(
       client,
       {
         file,
-        name: config.name,
+        name,
         architecture,
         title: config.title || undefined,
         filetype: filetype as MaasFiletype,
@@ -147,17 +148,11 @@ export class MaasUploadPostProcessor implements PostProcessor {
     ).finally(() => progress.done());
     ui.say(
       result.skipped
-        ? `MAAS already had ${config.name} (resource ${result.resourceId})`
-        : `Uploaded ${config.name}: resource ${result.resourceId}, set ${result.setVersion}, ${result.size} bytes in ${(result.elapsedMs / 1000).toFixed(1)} s${result.complete ? ', complete' : ''}`,
+        ? `MAAS already had ${name} (resource ${result.resourceId})`
+        : `Uploaded ${name}: resource ${result.resourceId}, set ${result.setVersion}, ${result.size} bytes in ${(result.elapsedMs / 1000).toFixed(1)} s${result.complete ? ', complete' : ''}`,
     );
     return {
-      artifact: new MaasResourceArtifact(
-        result.resourceId,
-        config.name,
-        architecture,
-        client.url,
-        result.sha256,
-      ),
+      artifact: new MaasResourceArtifact(result.resourceId, name, architecture, client.url, result.sha256),
       keep: true,
       forceOverride: false,
     };

@@ -86,7 +86,7 @@ describe.skipIf(missing)(
                 config: {
                   url: region.url,
                   api_key: region.apiKey,
-                  name: 'custom/kiln-noble',
+                  image_name: 'custom/kiln-noble',
                   title: 'Noble',
                   base_image: 'ubuntu/noble',
                 },
@@ -128,7 +128,12 @@ describe.skipIf(missing)(
               { type: 'maas-image', config: { filetype: 'ddgz', output: 'out/disk.dd.gz' } },
               {
                 type: 'maas-upload',
-                config: { url: region.url, api_key: region.apiKey, name: 'custom/dd', filetype: 'ddtgz' },
+                config: {
+                  url: region.url,
+                  api_key: region.apiKey,
+                  image_name: 'custom/dd',
+                  filetype: 'ddtgz',
+                },
               },
             ],
           ],
@@ -157,7 +162,7 @@ describe.skipIf(missing)(
                 config: {
                   url: region.url,
                   api_key: region.apiKey,
-                  name: 'custom/plain',
+                  image_name: 'custom/plain',
                   skip_readiness_check: true,
                 },
               },

@@ -10,7 +10,7 @@ export interface MaasUploadConfig {
   profile: string;
   url: string;
   api_key: string;
-  name: string;
+  image_name: string;
   title: string;
   architecture: string;
   base_image: string;
@@ -29,11 +29,12 @@ const FIELDS: FieldsOf<MaasUploadConfig> = {
   api_key: str('The API key, `consumer:token:secret` (prefer a profile or KILN_MAAS_API_KEY).', {
     sensitive: true,
   }),
-  name: str(
-    'The boot resource name: `custom/NAME` (or a name without `/`), or `os/series` for an OS MAAS knows.',
+  image_name: str(
+    'The boot resource name (MAAS `name`): `custom/NAME` (or a name without `/`), or `os/series` for an OS MAAS knows.',
     {
       details:
-        'MAAS stores `custom/foo` as `foo`. Names must be unique: uploading the same name replaces the image.',
+        'MAAS stores `custom/foo` as `foo`. Names must be unique: uploading the same name replaces the image. ' +
+        "(`name` itself is the post-processor's own name, a meta-argument of every post-processor.)",
     },
   ),
   title: str('The title MAAS shows.'),
@@ -75,9 +76,14 @@ export const maasUploadPostProcessor: ComponentSchema<MaasUploadConfig> = {
   fields: FIELDS,
   prepare(ctx) {
     const d = ctx.draft;
-    if (known(d.name) && d.name === '') ctx.error('name is required (e.g. custom/ubuntu-noble)', 'name');
-    if (known(d.name) && d.name.split('/').length > 2)
-      ctx.error(`name "${d.name}" has more than one "/": MAAS takes os/series or custom/name`, 'name');
+    if (known(d.image_name) && d.image_name === '')
+      ctx.error('image_name is required (e.g. custom/ubuntu-noble)', 'image_name');
+    if (known(d.image_name) && d.image_name.split('/').length > 2) {
+      ctx.error(
+        `image_name "${d.image_name}" has more than one "/": MAAS takes os/series or custom/name`,
+        'image_name',
+      );
+    }
     if (d.architecture === '') d.architecture = 'amd64/generic';
     if (known(d.architecture) && !/^[^/\s]+\/[^/\s]+$/.test(d.architecture))
       ctx.error(

@@ -46,34 +46,37 @@ describe('maas-image post-processor', () => {
 
 describe('maas-upload post-processor', () => {
   const upload = (config: ConfigObject) => decode('post-processor', 'maas-upload', config);
-  it('needs a name; defaults the architecture and chunk size', () => {
-    expect(errors(upload({}))).toEqual(['name is required (e.g. custom/ubuntu-noble)']);
-    const ok = upload({ name: 'custom/noble', profile: 'lab' });
+  it('needs an image_name; defaults the architecture and chunk size', () => {
+    expect(errors(upload({}))).toEqual(['image_name is required (e.g. custom/ubuntu-noble)']);
+    const ok = upload({ image_name: 'custom/noble', profile: 'lab' });
     expect(errors(ok)).toEqual([]);
     expect(ok.config?.architecture).toBe('amd64/generic');
     expect(ok.config?.chunk_size).toBe(4194304);
   });
 
   it.each<[ConfigObject, string]>([
-    [{ name: 'a/b/c' }, 'name "a/b/c" has more than one "/": MAAS takes os/series or custom/name'],
     [
-      { name: 'x', architecture: 'amd64' },
+      { image_name: 'a/b/c' },
+      'image_name "a/b/c" has more than one "/": MAAS takes os/series or custom/name',
+    ],
+    [
+      { image_name: 'x', architecture: 'amd64' },
       'architecture must be arch/subarch (e.g. amd64/generic), not "amd64"',
     ],
     [
-      { name: 'x', filetype: 'iso' },
+      { image_name: 'x', filetype: 'iso' },
       'filetype must be one of tgz, tbz, txz, ddraw, ddgz, ddxz, ddbz2, ddtar, ddtgz, ddtbz, ddtxz, not "iso"',
     ],
     [
-      { name: 'x', base_image: 'rhel' },
+      { image_name: 'x', base_image: 'rhel' },
       'base_image must follow the format <osystem>/<series> (e.g. rhel/9), not "rhel"',
     ],
-    [{ name: 'x', chunk_size: 20 * 1024 * 1024 }, 'chunk_size must be between 65536 and 8388608 bytes'],
+    [{ image_name: 'x', chunk_size: 20 * 1024 * 1024 }, 'chunk_size must be between 65536 and 8388608 bytes'],
     [
-      { name: 'x', profile: 'lab', url: 'http://maas:5240/MAAS' },
+      { image_name: 'x', profile: 'lab', url: 'http://maas:5240/MAAS' },
       'give either profile or url (with api_key), not both',
     ],
-    [{ name: 'x', api_key: 'a:b:c' }, 'api_key needs url'],
+    [{ image_name: 'x', api_key: 'a:b:c' }, 'api_key needs url'],
   ])('%j', (config, message) => {
     expect(errors(upload(config))).toEqual([message]);
   });
