@@ -53,4 +53,9 @@ export const commands: CommandEntry[] = [
     synopsis: 'Manages MAAS connections and uploads custom images to a region',
     load: async () => (await import('./maas')).maasCommand,
   },
+  {
+    name: 'inspect-image',
+    synopsis: 'Shows what an ISO, tarball or disk image holds',
+    load: async () => (await import('./inspect-image')).inspectImageCommand,
+  },
 ];

@@ -21,6 +21,7 @@ import {
 } from '../../engine/maas/upload';
 import { FlagError, parseFlags, type FlagSpec, type FlagValues } from '../flags';
 import type { CliIo, Command } from '../io';
+import { MAAS_ARTIFACT_USAGE, maasCheck, maasImage } from './maas-artifacts';
 import { UploadProgressPrinter, formatBytes } from './maas-progress';
 
 const USAGE = `Usage: kiln maas <subcommand> [options] [args]
@@ -48,6 +49,7 @@ Subcommands:
       complete. NAME is custom/NAME (or os/series); ARCH is e.g. amd64/generic;
       F is one of ${MAAS_FILETYPES.join(' ')} (default: from the file
       name, else tgz). An unfinished upload of the same file is continued.
+${MAAS_ARTIFACT_USAGE}
 
 Connection: --url/--api-key, else --profile, else KILN_MAAS_URL and
 KILN_MAAS_API_KEY, else KILN_MAAS_PROFILE, else the default profile.
@@ -84,6 +86,10 @@ export const maasCommand: Command = {
           return await remove(rest, io, store);
         case 'upload':
           return await upload(rest, io, store);
+        case 'image':
+          return await maasImage(rest, io);
+        case 'check':
+          return await maasCheck(rest, io);
         case undefined:
           io.stderr.write(`${USAGE}\n`);
           return 1;

@@ -17,6 +17,9 @@ import type { CompressConfig } from '../postprocessors/compress';
 import { ManifestPostProcessor } from '../postprocessors/manifest';
 import type { ManifestConfig } from '../postprocessors/manifest';
 import { ShellLocalPostProcessor } from '../postprocessors/shell-local';
+import { MaasImagePostProcessor } from '../maas/postprocessors/maas-image';
+import { MaasUploadPostProcessor } from '../maas/postprocessors/maas-upload';
+import type { MaasImageConfig, MaasUploadConfig } from '../template/schema';
 import { BreakpointProvisioner } from '../provisioners/breakpoint';
 import type { BreakpointConfig } from '../provisioners/breakpoint';
 import { FileProvisioner } from '../provisioners/file';
@@ -57,4 +60,6 @@ export const postProcessorFactories: Record<string, Factory<PostProcessor>> = {
   'shell-local': (config: ShellLocalConfig, { render, cwd }) =>
     new ShellLocalPostProcessor(config, render, cwd),
   artifice: (config: ArtificeConfig) => new ArtificePostProcessor(config),
+  'maas-image': (config: MaasImageConfig, { render }) => new MaasImagePostProcessor(config, render),
+  'maas-upload': (config: MaasUploadConfig) => new MaasUploadPostProcessor(config),
 };

@@ -91,6 +91,8 @@ export type { ChecksumConfig } from './components/pp-checksum';
 export type { ManifestConfig } from './components/pp-manifest';
 export type { ShellLocalPostProcessorConfig } from './components/pp-shell-local';
 export type { ArtificeConfig } from './components/pp-artifice';
+export type { MaasImageConfig } from './components/pp-maas-image';
+export type { MaasUploadConfig } from './components/pp-maas-upload';
 export type { HttpDataSourceConfig } from './components/data-http';
 
 /**

@@ -34,7 +34,7 @@ describe('lookupComponent', () => {
       'The provisioner "powershell" is built into Packer, not into Kiln; Kiln cannot run it. Only shell, file, shell-local and breakpoint provisioners are available.',
     );
     expect(detailOf(lookupComponent('post-processor', 'vagrant'))).toBe(
-      'The post-processor "vagrant" belongs to the vagrant plugin; Kiln cannot run it. Only compress, checksum, manifest, shell-local and artifice post-processors are available.',
+      'The post-processor "vagrant" belongs to the vagrant plugin; Kiln cannot run it. Only compress, checksum, manifest, shell-local, artifice, maas-image and maas-upload post-processors are available.',
     );
     expect(detailOf(lookupComponent('data', 'amazon-ami'))).toBe(
       'The data source "amazon-ami" belongs to the amazon plugin; Kiln cannot evaluate it. Only the http data source is available.',

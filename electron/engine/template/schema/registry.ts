@@ -16,6 +16,8 @@ import { artificePostProcessor, type ArtificeConfig } from './components/pp-arti
 import { checksumPostProcessor, type ChecksumConfig } from './components/pp-checksum';
 import { compressPostProcessor, type CompressConfig } from './components/pp-compress';
 import { manifestPostProcessor, type ManifestConfig } from './components/pp-manifest';
+import { maasImagePostProcessor, type MaasImageConfig } from './components/pp-maas-image';
+import { maasUploadPostProcessor, type MaasUploadConfig } from './components/pp-maas-upload';
 import { shellLocalPostProcessor, type ShellLocalPostProcessorConfig } from './components/pp-shell-local';
 import { breakpointProvisioner, type BreakpointConfig } from './components/provisioner-breakpoint';
 import { fileProvisioner, type FileProvisionerConfig } from './components/provisioner-file';
@@ -41,6 +43,8 @@ export const KILN_COMPONENTS: readonly ComponentSchema<unknown>[] = [
   manifestPostProcessor,
   shellLocalPostProcessor,
   artificePostProcessor,
+  maasImagePostProcessor,
+  maasUploadPostProcessor,
   httpDataSource,
 ];
 
@@ -58,6 +62,8 @@ export interface ComponentConfigMap {
   'post-processor:manifest': ManifestConfig;
   'post-processor:shell-local': ShellLocalPostProcessorConfig;
   'post-processor:artifice': ArtificeConfig;
+  'post-processor:maas-image': MaasImageConfig;
+  'post-processor:maas-upload': MaasUploadConfig;
   'data:http': HttpDataSourceConfig;
 }
 
