@@ -30,6 +30,8 @@ export async function buildNode(which = 'cli') {
         format: 'cjs',
         sourcemap: 'linked',
         external,
+        // Prefer ES modules: jsonc-parser's UMD build hides its requires from the bundler.
+        mainFields: ['module', 'main'],
         logLevel: 'warning',
         define: { 'import.meta.url': 'importMetaUrl' },
         banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },

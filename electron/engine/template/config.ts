@@ -33,6 +33,11 @@ export interface ConfigRanges {
   keys: Record<string, Range>;
   /** Range of the value for each path. */
   values: Record<string, Range>;
+  /**
+   * HCL2 only: the paths written as nested blocks (`qemu_img_args { … }`) rather than as attributes, so
+   * the component schema can tell `x { }` from `x = { }` as hcldec does. Absent: no such information.
+   */
+  blocks?: Record<string, true>;
 }
 
 /** A configuration together with where its parts were written. */

@@ -93,7 +93,7 @@ export interface VariableInfo {
   name: string;
   /** `var.x` for HCL, `x` for JSON. */
   displayName: string;
-  /** The final value as Packer would print it in inspect/console (HCL syntax for HCL, raw string for JSON). */
+  /** The final value as `console` prints it (strings unquoted, collections in HCL layout; `<sensitive>` when sensitive). */
   display: string;
   sensitive: boolean;
   /** True when no value was given and there is no default. */
@@ -116,7 +116,7 @@ export interface BuildBlockInfo {
   name: string;
   description?: string;
   range?: Range;
-  /** Source references as written, e.g. `null.first` or `source.qemu.x`. */
+  /** The declared sources the build uses, as `type.name` (inspect lists these). */
   sources: string[];
   provisioners: ComponentInstance[];
   errorCleanupProvisioner?: ComponentInstance;
@@ -139,6 +139,8 @@ export interface LoadedTemplate {
   buildBlocks: BuildBlockInfo[];
   /** One plan per build Packer would run, in Packer's order. */
   builds: BuildPlan[];
+  /** HCL2 `required_plugins` entries: Kiln answers some itself; components of the others cannot be built. */
+  requiredPlugins?: { name: string; source: string; version?: string }[];
   /** Values to mask in every log: the values of sensitive variables (non-empty strings). */
   sensitiveValues: string[];
   diagnostics: Diagnostic[];

@@ -77,10 +77,15 @@ export interface LiteralExpr {
   /** Numbers keep their source text in `raw` so big or precise values are not lost. */
   value: string | number | boolean | null;
   raw?: string;
+  /** Set on the placeholder the parser leaves where an expression failed to parse (hcl's DynamicVal placeholder). */
+  invalid?: boolean;
   range: Range;
 }
 
-/** A quoted string or heredoc with interpolations/directives. A template that is only literal text is still a Template. */
+/**
+ * A quoted string or heredoc with interpolations/directives. A template that is only literal text is still a Template.
+ * Literal parts already have strip markers (`~`) and `<<-` heredoc indentation applied, as hclsyntax does at parse time.
+ */
 export interface TemplateExpr {
   kind: 'Template';
   parts: TemplatePart[];

@@ -1,0 +1,98 @@
+/**
+ * The communicator settings of a builder (Packer's communicator.Config keys) and their defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { toMilliseconds } from '../build/duration';
+
+/** The communicator keys a builder config carries, as Packer names them (durations: ms or Go strings). */
+export interface CommunicatorConfig {
+  communicator?: string;
+  ssh_host?: string;
+  ssh_port?: number;
+  ssh_username?: string;
+  ssh_password?: string;
+  ssh_private_key_file?: string;
+  ssh_agent_auth?: boolean;
+  ssh_timeout?: number | string;
+  /** Deprecated alias of ssh_timeout, which it overrides. */
+  ssh_wait_timeout?: number | string;
+  ssh_handshake_attempts?: number;
+  ssh_pty?: boolean;
+  ssh_keep_alive_interval?: number | string;
+  ssh_file_transfer_method?: string;
+  pause_before_connecting?: number | string;
+  temporary_key_pair_type?: string;
+  temporary_key_pair_bits?: number;
+}
+
+/** The settings the SSH step uses, defaults applied. */
+export interface SshSettings {
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  privateKeyFile?: string;
+  agentAuth: boolean;
+  /** 0 = wait forever. */
+  timeoutMs: number;
+  /** 0 = unlimited. */
+  handshakeAttempts: number;
+  pty: boolean;
+  keepAliveIntervalMs: number;
+  fileTransfer: 'scp' | 'sftp';
+  pauseBeforeConnectingMs: number;
+  handshakeTimeoutMs: number;
+}
+
+/**
+ * Packer's defaults (HEAD): ssh_port 22; ssh_timeout 5m and ssh_handshake_attempts 10 only when
+ * *both* are unset (if one is set, the other stays 0: forever / unlimited); keep-alive 5s; scp.
+ */
+export function sshSettings(config: CommunicatorConfig): SshSettings {
+  let timeoutMs = toMilliseconds(config.ssh_timeout);
+  if (config.ssh_wait_timeout !== undefined && config.ssh_wait_timeout !== '') {
+    timeoutMs = toMilliseconds(config.ssh_wait_timeout);
+  }
+  let handshakeAttempts = config.ssh_handshake_attempts ?? 0;
+  if (timeoutMs === 0 && handshakeAttempts === 0) {
+    timeoutMs = 5 * 60_000;
+    handshakeAttempts = 10;
+  }
+  const keepAlive = toMilliseconds(config.ssh_keep_alive_interval);
+  const method = config.ssh_file_transfer_method || 'scp';
+  if (method !== 'scp' && method !== 'sftp') {
+    throw new Error(`ssh_file_transfer_method ('${method}') is invalid, valid methods: sftp, scp`);
+  }
+  return {
+    host: config.ssh_host ?? '',
+    port: config.ssh_port || 22,
+    username: config.ssh_username ?? '',
+    ...(config.ssh_password ? { password: config.ssh_password } : {}),
+    ...(config.ssh_private_key_file ? { privateKeyFile: config.ssh_private_key_file } : {}),
+    agentAuth: config.ssh_agent_auth ?? false,
+    timeoutMs,
+    handshakeAttempts,
+    pty: config.ssh_pty ?? false,
+    // A negative interval disables keep-alives; 0 means the default.
+    keepAliveIntervalMs: keepAlive < 0 ? 0 : keepAlive || 5000,
+    fileTransfer: method,
+    pauseBeforeConnectingMs: toMilliseconds(config.pause_before_connecting),
+    handshakeTimeoutMs: 60_000,
+  };
+}
+
+/** Expands `~/` as Packer's pathing.ExpandUser does. */
+export function expandUser(path: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return homedir() + path.slice(1);
+  return path;
+}
+
+export function readPrivateKeyFile(path: string): string {
+  try {
+    return readFileSync(expandUser(path), 'utf8');
+  } catch (err) {
+    throw new Error(`Error setting up SSH config: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The compress post-processor (Packer 1.6.6): archives the artifact's files into `output`, choosing
+ * tar/zip and gzip/lz4 from the output's extensions (or `format`), with Packer's messages and errors.
+ */
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
+import { ZipFile } from 'yazl';
+import type {
+  Artifact,
+  ComponentContext,
+  PostProcessor,
+  PostProcessResult,
+  Render,
+} from '../build/components';
+import type { ByteSink } from './archive';
+import { Lz4Frame, ParallelGzip, TAR_END, gzipLevel, tarFileHeader, tarPadding } from './archive';
+
+export const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
+
+export interface CompressConfig {
+  output?: string;
+  format?: string;
+  compression_level?: number;
+}
+
+export interface CompressMode {
+  archive: '' | 'tar' | 'zip';
+  algorithm: '' | 'pgzip' | 'lz4' | 'bgzf' | 'xz';
+}
+
+const EXTENSIONS: Record<string, CompressMode['algorithm']> = {
+  tar: '',
+  zip: '',
+  gz: 'pgzip',
+  lz4: 'lz4',
+  bgzf: 'bgzf',
+  xz: 'xz',
+};
+
+/** Packer's detectFromFilename, on the output as written (before its template is rendered). */
+export function detectFormat(output: string, format?: string): CompressMode {
+  const text = format ? `${output}.${format}` : output;
+  const found = [...text.matchAll(/\.([a-z0-9]+)/g)].map((m) => m[1]);
+  if (found.length === 0) return { archive: 'tar', algorithm: 'pgzip' };
+  const last = found[found.length - 1];
+  const nextToLast = found.length > 1 ? found[found.length - 2] : '';
+  let archive: CompressMode['archive'] = nextToLast === 'tar' ? 'tar' : '';
+  if (last === 'zip' || last === 'tar') return { archive: last, algorithm: '' };
+  if (last in EXTENSIONS) return { archive, algorithm: EXTENSIONS[last] };
+  archive = 'tar';
+  return { archive, algorithm: 'pgzip' };
+}
+
+export class CompressArtifact implements Artifact {
+  readonly builderId = COMPRESS_BUILDER_ID;
+  readonly id = '';
+  constructor(
+    readonly path: string,
+    private readonly cwd: string,
+  ) {}
+  get files(): string[] {
+    return [this.path];
+  }
+  describe(): string {
+    return `compressed artifacts in: ${this.path}`;
+  }
+  async destroy(): Promise<void> {
+    rmSync(resolve(this.cwd, this.path));
+  }
+}
+
+/** Appends to a file, one write at a time. */
+async function fileSink(path: string): Promise<ByteSink & { close(): Promise<void> }> {
+  const handle = await open(path, 'w', 0o644);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return {
+    async write(chunk: Buffer) {
+      let offset = 0;
+      while (offset < chunk.length) offset += (await handle.write(chunk, offset)).bytesWritten;
+    },
+    end: close,
+    close,
+  };
+}
+
+const READ_SIZE = 4 * 1024 * 1024;
+
+/** Streams a file's bytes to `sink` in large reads; `onBytes` gets the running total. */
+async function copyFile(
+  path: string,
+  sink: ByteSink,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<number> {
+  const handle = await open(path, 'r');
+  let total = 0;
+  try {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const buffer = Buffer.allocUnsafe(READ_SIZE);
+      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      onBytes(bytesRead);
+      await sink.write(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return total;
+}
+
+export class CompressPostProcessor implements PostProcessor {
+  private readonly mode: CompressMode;
+  private readonly output: string;
+
+  constructor(
+    private readonly config: CompressConfig,
+    private readonly render: Render,
+  ) {
+    this.output = config.output || 'packer_{{.BuildName}}_{{.BuilderType}}';
+    this.mode = detectFormat(this.output, config.format);
+  }
+
+  async postProcess(ctx: ComponentContext, input: Artifact): Promise<PostProcessResult> {
+    const { ui, build, signal } = ctx;
+    let target: string;
+    try {
+      target = this.render(this.output, {
+        ...(input.generatedData ?? {}),
+        BuildName: build.sourceName,
+        BuilderType: build.builderType,
+      });
+    } catch (err) {
+      throw new Error(`Error interpolating output value: ${(err as Error).message}`, { cause: err });
+    }
+    const absTarget = resolve(build.cwd, target);
+    try {
+      mkdirSync(dirname(absTarget), { recursive: true, mode: 0o755 });
+    } catch (err) {
+      throw new Error(`Unable to create dir for archive ${target}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const cores = availableParallelism();
+    const { archive, algorithm } = this.mode;
+    if (algorithm === 'bgzf' || algorithm === 'xz') {
+      throw new Error(`${algorithm} compression is not supported by Kiln; use .gz or .lz4`);
+    }
+    const files = [...input.files];
+    const total = files.reduce((n, f) => n + statSync(resolve(build.cwd, f)).size, 0);
+    const progress = ui.progress(`compress:${target}`, target, total);
+    let done = 0;
+    const onBytes = (n: number) => progress.update((done += n));
+
+    let file: Awaited<ReturnType<typeof fileSink>> | undefined;
+    try {
+      if (archive === 'zip') {
+        ui.say(`Zipping ${target}`);
+        await this.zip(files, absTarget, build.cwd, signal, onBytes);
+      } else {
+        file = await fileSink(absTarget);
+        let sink: ByteSink = file;
+        if (algorithm === 'pgzip') {
+          ui.say(`Using pgzip compression with ${cores} cores for ${target}`);
+          sink = new ParallelGzip(file, gzipLevel(this.config.compression_level), cores);
+        } else if (algorithm === 'lz4') {
+          ui.say(`Using lz4 compression with ${cores} cores for ${target}`);
+          sink = new Lz4Frame(file);
+        }
+        const compression = algorithm || 'no compression';
+        if (archive === 'tar') {
+          ui.say(`Tarring ${target} with ${compression}`);
+          try {
+            for (const f of files) {
+              const abs = resolve(build.cwd, f);
+              const stats = statSync(abs);
+              await sink.write(tarFileHeader(basename(f), stats));
+              const copied = await copyFile(abs, sink, signal, onBytes);
+              if (copied !== stats.size) throw new Error(`archive/tar: write too long`);
+              const pad = tarPadding(stats.size);
+              if (pad) await sink.write(Buffer.alloc(pad));
+            }
+            await sink.write(TAR_END);
+          } catch (err) {
+            if (signal.aborted) throw err;
+            throw new Error(`Error creating tar: ${(err as Error).message}`, { cause: err });
+          }
+        } else {
+          if (files.length !== 1) {
+            throw new Error(
+              `Can only have 1 input file when not using tar/zip. Found ${files.length} files: [${files.join(' ')}]`,
+            );
+          }
+          ui.say(`Archiving ${files[0]} with ${compression}`);
+          await copyFile(resolve(build.cwd, files[0]), sink, signal, onBytes);
+        }
+        await sink.end();
+      }
+    } catch (err) {
+      await file?.close();
+      rmSync(absTarget, { force: true });
+      throw err;
+    } finally {
+      progress.done();
+    }
+    ui.say(`Archive ${target} completed`);
+    return { artifact: new CompressArtifact(target, build.cwd), keep: false, forceOverride: false };
+  }
+
+  private async zip(
+    files: string[],
+    target: string,
+    cwd: string,
+    signal: AbortSignal,
+    onBytes: (n: number) => void,
+  ): Promise<void> {
+    const zip = new ZipFile();
+    const out = createWriteStream(target, { mode: 0o644 });
+    const finished = new Promise<void>((resolvePromise, reject) => {
+      out.on('close', () => resolvePromise());
+      out.on('error', reject);
+      zip.outputStream.on('error', reject);
+    });
+    zip.outputStream.pipe(out);
+    const onAbort = () => out.destroy(new Error('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (const f of files) {
+        // Entry names are the paths as given (Go's zip keeps them); yazl refuses a leading `/`.
+        const name = f.split('\\').join('/').replace(/^\/+/, '');
+        const stream = createReadStream(resolve(cwd, f));
+        stream.on('data', (c) => onBytes(c.length));
+        zip.addReadStream(stream, name, { mtime: new Date(1980, 0, 1), compress: true });
+      }
+      zip.end();
+      await finished;
+    } catch (err) {
+      throw new Error(`Error creating zip: ${(err as Error).message}`, { cause: err });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
