@@ -30,48 +30,59 @@ need apt-get dpkg-deb sgdisk mkfs.vfat mmd mcopy mkfs.ext4 debugfs xorriso cpio 
 PATH=$PATH:/usr/sbin:/sbin
 
 # --- 1. Resolve and download the packages ------------------------------------------------------
-step "resolving packages with apt"
-wanted=$(grep -v '^\s*#' "$recipe/packages.txt" | awk 'NF { print $1 }')
 : >"$work/status"
 apt_opts=(-o "Dir::State::status=$work/status" -o Debug::NoLocking=1 -o "APT::Sandbox::User=$(id -un)")
-# `Inst name (version suite [arch])` for each package of the closure.
-apt-get -s "${apt_opts[@]}" install --no-install-recommends $wanted >"$work/plan.txt"
 keep() {
   local name=$1 w
-  for w in $wanted; do [ "$name" = "$w" ] && return 0; done
+  for w in $2; do [ "$name" = "$w" ] && return 0; done
   case "$name" in
     *-perl | libperl*) return 1 ;;
     lib* | zlib* | linux-image-[0-9]* | python3.*-minimal) return 0 ;;
   esac
   return 1
 }
-: >"$work/packages.lock"
-while read -r _ name version _; do
-  version=${version#(}
-  keep "$name" && echo "$name $version" >>"$work/packages.lock"
-done < <(grep '^Inst ' "$work/plan.txt")
-[ -s "$work/packages.lock" ] || {
-  echo "guest: apt resolved no packages (is 'apt-get update' needed?)" >&2
-  exit 1
-}
-missing=()
-while read -r name version; do
-  file="${name}_${version//:/%3a}_"
-  compgen -G "$debs/$file*.deb" >/dev/null || missing+=("$name=$version")
-done <"$work/packages.lock"
-if [ ${#missing[@]} -gt 0 ]; then
-  step "downloading ${#missing[@]} packages"
-  (cd "$debs" && apt-get "${apt_opts[@]}" -qq download "${missing[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
-fi
-files=()
-while read -r name version; do
-  file=$(compgen -G "$debs/${name}_${version//:/%3a}_*.deb" | head -1) || true
-  [ -n "$file" ] || {
-    echo "guest: $name $version was not downloaded" >&2
+# resolve LIST OUT [all]: the packages apt would install for LIST, as "name version" lines. Without
+# `all`, only the named packages and the libraries they pull in are kept.
+resolve() {
+  local list=$1 out=$2 mode=${3:-} wanted name version
+  wanted=$(grep -v '^\s*#' "$list" | awk 'NF { print $1 }')
+  apt-get -s "${apt_opts[@]}" install --no-install-recommends $wanted >"$out.plan"
+  : >"$out"
+  while read -r _ name version _; do
+    version=${version#(}
+    if [ "$mode" = all ] || keep "$name" "$wanted"; then echo "$name $version" >>"$out"; fi
+  done < <(grep '^Inst ' "$out.plan")
+  [ -s "$out" ] || {
+    echo "guest: apt resolved no packages for $(basename "$list") (is 'apt-get update' needed?)" >&2
     exit 1
   }
-  files+=("$file")
-done <"$work/packages.lock"
+}
+# fetch LOCK: downloads what the package cache lacks; prints the .deb paths.
+fetch() {
+  local missing=() name version file
+  while read -r name version; do
+    compgen -G "$debs/${name}_${version//:/%3a}_*.deb" >/dev/null || missing+=("$name=$version")
+  done <"$1"
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "downloading ${#missing[@]} packages"
+    (cd "$debs" && apt-get "${apt_opts[@]}" -qq download "${missing[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) || true
+  fi
+  while read -r name version; do
+    file=$(compgen -G "$debs/${name}_${version//:/%3a}_*.deb" | head -1) || true
+    [ -n "$file" ] || {
+      echo "guest: $name $version was not downloaded" >&2
+      exit 1
+    }
+    echo "$file"
+  done <"$1"
+}
+step "resolving packages with apt"
+resolve "$recipe/packages.txt" "$work/packages.lock"
+resolve "$recipe/boot-packages.txt" "$work/boot-packages.lock" all
+fetch "$work/packages.lock" >"$work/packages.files"
+fetch "$work/boot-packages.lock" >"$work/boot-packages.files"
+mapfile -t files <"$work/packages.files"
+mapfile -t boot_files <"$work/boot-packages.files"
 
 # --- 2. Unpack into a merged-/usr tree ---------------------------------------------------------
 root=$work/root
@@ -259,32 +270,63 @@ rm -f "$out/disk.qcow2.tmp"
 qemu-img convert -q -c -f raw -O qcow2 "$raw" "$out/disk.qcow2.tmp"
 mv "$out/disk.qcow2.tmp" "$out/disk.qcow2"
 
-# --- 8. The live ISO: the whole root file system as its initramfs, behind a boot menu ----------
+# --- 8. The live ISO ---------------------------------------------------------------------------
+# The same kernel and small initramfs as the disk; the root file system is a compact ext4 image on
+# the ISO, mounted read-only under a tmpfs overlay (so boot loaders read only ~11 MB through the
+# firmware). BIOS (SeaBIOS) boots ISOLINUX, UEFI (OVMF) boots systemd-boot. Either way the default
+# entry starts a system with no datasource, so SSH stays shut until boot_command asks for the `live`
+# entry at the `boot:` prompt, or edits the menu entry (`e`), adding the NoCloud seed URL.
 step "live ISO"
-live=$work/live-initrd
-rm -rf "$live"
-cp -a "$root" "$live"
-rm -f "$live/boot/vmlinuz-$kversion"
-install -m 755 "$recipe/initramfs/init" "$live/init"
-(cd "$live" && find . -mindepth 1 | sort | cpio -o -H newc -R 0:0 --quiet) | zstd -q -3 -T0 >"$work/live-initrd.img"
 isodir=$work/iso
 rm -rf "$isodir"
-mkdir -p "$isodir"
+mkdir -p "$isodir/isolinux" "$isodir/kiln"
+liveroot=$isodir/kiln/root.ext4
+live_mb=$(($(du -sm --exclude=./boot "$root" | cut -f1) * 5 / 4 + 32))
+mkfs.ext4 -q -F -L kiln-live-root -E root_owner=0:0 -d "$root" "$liveroot" "${live_mb}M"
+debugfs -w -f "$work/debugfs.cmds" "$liveroot" >"$work/debugfs-live.log" 2>&1
+if grep -v '^debugfs' "$work/debugfs-live.log" | grep -q .; then
+  echo "guest: debugfs reported errors on the live root:" >&2
+  grep -v '^debugfs' "$work/debugfs-live.log" >&2
+  exit 1
+fi
+bootpkgs=$work/bootpkgs
+rm -rf "$bootpkgs"
+mkdir -p "$bootpkgs"
+for f in "${boot_files[@]}"; do dpkg-deb -x "$f" "$bootpkgs"; done
+cp "$bootpkgs/usr/lib/ISOLINUX/isolinux.bin" "$bootpkgs/usr/lib/syslinux/modules/bios/ldlinux.c32" "$isodir/isolinux/"
+cp "$work/vmlinuz" "$isodir/kiln/linux"
+cp "$work/initrd.img" "$isodir/kiln/initrd.img"
+live_options="kiln.live console=ttyS0,115200 quiet cryptomgr.notests"
+{
+  echo "SERIAL 0 115200"
+  echo "PROMPT 1"
+  echo "TIMEOUT 0"
+  echo "DEFAULT nodatasource"
+  echo "SAY Kiln live system. The default entry has no datasource; to boot with a NoCloud seed, type:"
+  echo "SAY   live ds=nocloud-net;s=http://<host>:<port>/"
+  for label in nodatasource live; do
+    echo "LABEL $label"
+    echo "  KERNEL /kiln/linux"
+    echo "  INITRD /kiln/initrd.img"
+    echo "  APPEND $live_options"
+  done
+} >"$isodir/isolinux/isolinux.cfg"
 efiboot=$isodir/efiboot.img
-size_kb=$((($(stat -c %s "$work/vmlinuz") + $(stat -c %s "$work/live-initrd.img")) / 1024 + 4096))
+size_kb=$((($(stat -c %s "$work/vmlinuz") + $(stat -c %s "$work/initrd.img")) / 1024 + 2048))
 mkfs.vfat -C -n KILNLIVE "$efiboot" "$size_kb" >/dev/null
 mmd -i "$efiboot" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries ::/kiln
 mcopy -i "$efiboot" "$sdboot" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$efiboot" "$work/vmlinuz" ::/kiln/linux
-mcopy -i "$efiboot" "$work/live-initrd.img" ::/kiln/initrd.img
-# The menu waits for a key; the default entry boots a system with no datasource, so SSH stays shut
-# until boot_command edits the entry (`e`) and appends the NoCloud seed URL.
+mcopy -i "$efiboot" "$work/initrd.img" ::/kiln/initrd.img
 printf 'default live.conf\ntimeout menu-force\nconsole-mode keep\neditor yes\nauto-entries no\nauto-firmware no\n' >"$work/live-loader.conf"
-printf 'title   Kiln live system (no datasource)\nlinux   /kiln/linux\ninitrd  /kiln/initrd.img\noptions kiln.live console=ttyS0,115200 quiet cryptomgr.notests\n' >"$work/live.conf"
+printf 'title   Kiln live system (no datasource)\nlinux   /kiln/linux\ninitrd  /kiln/initrd.img\noptions %s\n' "$live_options" >"$work/live.conf"
 mcopy -i "$efiboot" "$work/live-loader.conf" ::/loader/loader.conf
 mcopy -i "$efiboot" "$work/live.conf" ::/loader/entries/live.conf
 rm -f "$out/live.iso.tmp"
-xorriso -as mkisofs -quiet -R -J -V KILN_LIVE -e efiboot.img -no-emul-boot -o "$out/live.iso.tmp" "$isodir" 2>/dev/null
+xorriso -as mkisofs -quiet -R -J -V KILN_LIVE \
+  -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+  -eltorito-alt-boot -e efiboot.img -no-emul-boot \
+  -o "$out/live.iso.tmp" "$isodir" 2>/dev/null
 mv "$out/live.iso.tmp" "$out/live.iso"
 
 cat >"$out/manifest.json" <<EOF
