@@ -154,6 +154,12 @@ export class QemuBuilder implements Builder {
       registry: this.deps.registry ?? new VmRegistry(),
       cacheDir: this.deps.cacheDir ?? defaultCacheDir(),
     };
+    // VMs left running by a Kiln process that died (a crash, SIGKILL) are stopped before a new one starts.
+    for (const reaped of await build.registry.reapOrphans()) {
+      ctx.ui.message(
+        `Stopped VM "${reaped.record.label}" (qemu pid ${reaped.record.qemu.pid}), left running by a Kiln process that ended without stopping it.`,
+      );
+    }
     const state = ctx.newState();
     await ctx.runSteps(this.steps(build, ctx.hook, ctx.build.runUuid), state);
     const error = state.get(ERROR);

@@ -3,6 +3,7 @@
  * resources/guest, SSH provisioning. Each test builds a real template and checks the disk it leaves,
  * the serial log, and that no qemu process, socket or VM record is left behind.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,7 +130,151 @@ describe.skipIf(reason !== undefined)('qemu builder with the test guests (TCG)',
     expect(qemuProcessesUsing(dir)).toEqual([]);
     expect(runtimeLeftovers()).toEqual([]);
   }, 900_000);
-});
 
-export {};
-void existsSync;
+  function liveTemplate(dir: string, bootCommand: string, extra: Record<string, string> = {}): string {
+    const iso = guest.liveIso;
+    writeFileSync(
+      join(dir, 'SHA256SUMS'),
+      `${createHash('sha256').update(readFileSync(iso)).digest('hex')}  live.iso\n`,
+    );
+    const hcl = `
+variable "key" {
+  type = string
+}
+
+source "qemu" "live" {
+  iso_url           = "${iso}"
+  iso_checksum      = "file:./SHA256SUMS"
+  disk_size         = "256M"
+  headless          = true
+  memory            = 768
+  boot_wait         = "${extra.boot_wait ?? '3s'}"
+  boot_key_interval = "20ms"
+  boot_command      = ["${bootCommand}"]
+  http_content = {
+    "/meta-data" = "instance-id: iid-kiln-live\\nlocal-hostname: kiln-live\\n"
+    "/user-data" = <<-EOT
+      #cloud-config
+      users:
+        - name: packer
+          sudo: ALL=(ALL) NOPASSWD:ALL
+          ssh_authorized_keys:
+            - \${var.key}
+    EOT
+  }
+  ssh_username         = "packer"
+  ssh_private_key_file = "${keyFile}"
+  ssh_timeout          = "${extra.ssh_timeout ?? '10m'}"
+  shutdown_command     = "sudo poweroff"
+  output_directory     = "output-live"
+}
+
+build {
+  sources = ["source.qemu.live"]
+  provisioner "shell" {
+    inline = [
+      "cat /proc/cmdline",
+      "echo KILN-ISO-MARK | sudo dd of=/dev/vda bs=512 seek=1 conv=notrunc,fsync",
+      "${extra.provision ?? 'true'}",
+    ]
+  }
+}
+`;
+    writeFileSync(join(dir, 'live.pkr.hcl'), hcl);
+    return join(dir, 'live.pkr.hcl');
+  }
+
+  it('builds from the live ISO (SeaBIOS, ISOLINUX) only when boot_command types the right entry and seed URL', async () => {
+    const dir = join(work, 'iso');
+    mkdirSync(dir, { recursive: true });
+    const path = liveTemplate(dir, 'live ds=nocloud-net;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/<enter>');
+    const run = await runTemplate(path, { cwd: dir, vars: { key: publicKey } });
+    const result = run.result.results[0];
+    expect(result.status, run.log).toBe('succeeded');
+    expect(run.log).toContain('==> qemu.live: Starting VM, booting from CD-ROM');
+    expect(run.log).toMatch(/==> qemu.live: Starting HTTP server on port \d+/);
+    expect(run.log).toContain('==> qemu.live: Waiting 3s for boot...');
+    expect(run.log).toMatch(/qemu.live: .*kiln.live .* ds=nocloud-net;s=http:\/\/10\.0\.2\.2:\d+\//);
+    expect(run.log).toContain('==> qemu.live: Converting hard drive...');
+    const typed = run.events.map((e) => (e.type === 'key' ? e.key : '')).join('');
+    expect(typed).toMatch(/^live ds=nocloud-net;s=http:\/\/10\.0\.2\.2:\d+\/<enter>$/);
+    expect(result.artifacts[0].files).toEqual(['output-live/packer-live']);
+    const disk = join(dir, 'output-live', 'packer-live');
+    const info = await imageInfo(disk);
+    expect(info.format).toBe('qcow2');
+    expect(info.virtualSize).toBe(256 * 1024 ** 2);
+    const raw = join(dir, 'disk.raw');
+    execFileSync('qemu-img', ['convert', '-O', 'raw', disk, raw]);
+    expect(readFileSync(raw).subarray(512, 526).toString()).toBe('KILN-ISO-MARK\n');
+    expect(qemuProcessesUsing(dir)).toEqual([]);
+    expect(runtimeLeftovers()).toEqual([]);
+  }, 900_000);
+
+  it('does not reach SSH when boot_command takes the default entry', async () => {
+    const dir = join(work, 'iso-wrong');
+    mkdirSync(dir, { recursive: true });
+    const path = liveTemplate(dir, '<enter>', { ssh_timeout: '40s' });
+    const run = await runTemplate(path, { cwd: dir, vars: { key: publicKey } });
+    expect(run.result.results[0].status, run.log).toBe('failed');
+    // No user has the key: authentication fails until the handshake attempts or the timeout run out.
+    expect(run.log).toMatch(
+      /==> qemu.live: (Timeout waiting for SSH\.|Error waiting for SSH: .*unable to authenticate)/,
+    );
+    expect(run.log).not.toContain('Connected to SSH!');
+    expect(run.console.toString('latin1')).toContain('DataSourceNone');
+    expect(existsSync(join(dir, 'output-live'))).toBe(false);
+    expect(qemuProcessesUsing(dir)).toEqual([]);
+  }, 900_000);
+
+  it('builds with communicator none: waits for the guest to power itself off (copied disk, compacted)', async () => {
+    const dir = join(work, 'none');
+    mkdirSync(dir, { recursive: true });
+    const template = {
+      builders: [
+        {
+          type: 'qemu',
+          iso_url: guest.disk,
+          iso_checksum: 'none',
+          disk_image: true,
+          skip_resize_disk: true,
+          headless: true,
+          efi_boot: true,
+          efi_firmware_code: uefi().code,
+          efi_firmware_vars: uefi().vars,
+          efi_drop_efivars: true,
+          communicator: 'none',
+          boot_wait: '-1s',
+          shutdown_timeout: '10m',
+          cd_label: 'cidata',
+          cd_content: {
+            'meta-data': 'instance-id: iid-kiln-none\n',
+            'user-data':
+              '#cloud-config\nruncmd:\n  - echo installed-without-ssh > /etc/kiln-none\npower_state:\n  mode: poweroff\n',
+          },
+          output_directory: 'output-none',
+          vm_name: 'none.qcow2',
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'none.json'), JSON.stringify(template, null, 2));
+    const run = await runTemplate(join(dir, 'none.json'), { cwd: dir });
+    const result = run.result.results[0];
+    expect(result.status, run.log).toBe('succeeded');
+    expect(run.log).toContain('    qemu: No communicator is set; skipping port forwarding setup.');
+    expect(run.log).toContain(
+      '    qemu: File extension already matches desired output format. Skipping qemu-img convert step',
+    );
+    expect(run.log).toContain('==> qemu: Waiting for shutdown...');
+    expect(run.log).toContain('==> qemu: Converting hard drive...');
+    expect(result.artifacts[0].files).toEqual(['output-none/none.qcow2']);
+    const disk = join(dir, 'output-none', 'none.qcow2');
+    expect((await imageInfo(disk)).backingFile).toBeUndefined();
+    const reader = new DiskReader(disk, ROOT_OFFSET);
+    try {
+      expect(reader.cat('/etc/kiln-none')).toBe('installed-without-ssh\n');
+    } finally {
+      reader.dispose();
+    }
+    expect(qemuProcessesUsing(dir)).toEqual([]);
+  }, 900_000);
+});
