@@ -3,7 +3,7 @@
  * resources/guest, SSH provisioning. Each test builds a real template and checks the disk it leaves,
  * the serial log, and that no qemu process, socket or VM record is left behind.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,11 @@ import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guest } from '../../../../resources/guest/guest';
 import { ensureGuest, guestUnavailableReason } from '../../../../resources/guest/guest';
+import type { BuildEvent } from '../../build/events';
+import { identify, isAlive } from '../../vm/process-identity';
 import { imageInfo } from '../../vm/qemu-img';
+import { VmRegistry } from '../../vm/registry';
+import type { TemplateRun } from './testing/harness';
 import {
   DiskReader,
   qemuProcessesUsing,
@@ -277,4 +281,141 @@ build {
     }
     expect(qemuProcessesUsing(dir)).toEqual([]);
   }, 900_000);
+
+  function cloudTemplate(dir: string, provisioners: unknown[], extra: Record<string, unknown> = {}): string {
+    const template = {
+      builders: [
+        {
+          type: 'qemu',
+          iso_url: guest.disk,
+          iso_checksum: 'none',
+          disk_image: true,
+          use_backing_file: true,
+          headless: true,
+          efi_firmware_code: uefi().code,
+          efi_firmware_vars: uefi().vars,
+          cd_label: 'cidata',
+          cd_content: { 'meta-data': 'instance-id: iid-kiln-cancel\n', 'user-data': userData() },
+          ssh_username: 'packer',
+          ssh_private_key_file: keyFile,
+          ssh_timeout: '10m',
+          shutdown_command: 'sudo poweroff',
+          output_directory: 'output-cancel',
+          ...extra,
+        },
+      ],
+      provisioners,
+    };
+    writeFileSync(join(dir, 'cancel.json'), JSON.stringify(template, null, 2));
+    return join(dir, 'cancel.json');
+  }
+
+  /** Runs a template, cancels it when `when` first matches an event, and checks what is left. */
+  async function cancelWhen(
+    dir: string,
+    path: string,
+    when: (event: BuildEvent) => boolean,
+    vars: Record<string, string> = {},
+  ): Promise<TemplateRun> {
+    let cancelledAt = 0;
+    const run = await runTemplate(path, {
+      cwd: dir,
+      vars,
+      onEvent: (event, session) => {
+        if (!cancelledAt && when(event)) {
+          cancelledAt = Date.now();
+          session.control({ type: 'abort', reason: 'test cancels' });
+        }
+      },
+    });
+    expect(cancelledAt, run.log).toBeGreaterThan(0);
+    // Cancelling is prompt: cleanup (qemu quit, sockets, files) takes seconds, not a timeout.
+    expect(Date.now() - cancelledAt).toBeLessThan(20_000);
+    expect(run.result.cancelled).toBe(true);
+    expect(run.result.results[0]?.status ?? 'cancelled').not.toBe('succeeded');
+    expect(qemuProcessesUsing(dir)).toEqual([]);
+    expect(runtimeLeftovers()).toEqual([]);
+    expect(existsSync(join(dir, 'output-cancel'))).toBe(false);
+    expect(existsSync(join(dir, 'output-live'))).toBe(false);
+    // The CD made for the seed (a temp file) is gone.
+    for (const m of run.log.matchAll(/Drive current: -outdev 'stdio:([^']+)'/g))
+      expect(existsSync(m[1])).toBe(false);
+    return run;
+  }
+
+  it('cancelling during boot leaves no qemu process, socket or temp file', async () => {
+    const dir = join(work, 'cancel-boot');
+    mkdirSync(dir, { recursive: true });
+    const path = cloudTemplate(dir, [{ type: 'shell', inline: ['true'] }]);
+    const run = await cancelWhen(
+      dir,
+      path,
+      (e) => e.type === 'log' && e.text.startsWith('Waiting 10s for boot'),
+    );
+    expect(run.log).toContain('==> qemu: Deleting output directory...');
+  }, 900_000);
+
+  it('cancelling during boot_command leaves no qemu process, socket or temp file', async () => {
+    const dir = join(work, 'cancel-keys');
+    mkdirSync(dir, { recursive: true });
+    const path = liveTemplate(
+      dir,
+      'live<wait30s> ds=nocloud-net;s=http://{{ .HTTPIP }}:{{ .HTTPPort }}/<enter>',
+    );
+    const run = await cancelWhen(dir, path, (e) => e.type === 'key' && e.action === 'wait', {
+      key: publicKey,
+    });
+    expect(run.events.filter((e) => e.type === 'key').length).toBeLessThan(10);
+  }, 900_000);
+
+  it('cancelling during provisioning leaves no qemu process, socket or temp file', async () => {
+    const dir = join(work, 'cancel-provision');
+    mkdirSync(dir, { recursive: true });
+    const path = cloudTemplate(dir, [{ type: 'shell', inline: ['echo provisioning-started', 'sleep 600'] }]);
+    await cancelWhen(dir, path, (e) => e.type === 'log' && e.text.includes('provisioning-started'));
+  }, 900_000);
+
+  it('reaps a VM left running by a Kiln process that was killed', async () => {
+    const runDir = join(work, 'crash-run');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(__dirname, '../../vm/testing/hold-vm.ts'),
+        'qemu-system-x86_64',
+        '-machine',
+        'pc,accel=tcg',
+        '-m',
+        '64',
+        '-nodefaults',
+        '-display',
+        'none',
+      ],
+      { env: { ...process.env, KILN_RUNTIME_DIR: runDir }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const qemuPid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /qemu (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`the VM holder exited (${code}) before starting qemu`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const qemu = identify(qemuPid);
+    expect(isAlive(qemu)).toBe(true);
+    const registry = new VmRegistry(join(runDir, 'vms'));
+    const [record] = registry.list();
+    expect(record.qemu.pid).toBe(qemuPid);
+    expect(existsSync(join(runDir, 'vm', record.id, 'qmp.sock'))).toBe(true);
+
+    const reaped = await registry.reapOrphans();
+    expect(reaped.map((r) => [r.record.id, r.killed])).toEqual([[record.id, true]]);
+    expect(isAlive(qemu)).toBe(false);
+    expect(existsSync(join(runDir, 'vm', record.id))).toBe(false);
+    expect(registry.list()).toEqual([]);
+  }, 120_000);
 });
