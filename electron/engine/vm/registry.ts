@@ -4,7 +4,7 @@
  * died (the app crashed, the CLI was killed with SIGKILL) is reaped at the next start: its qemu is
  * stopped and its files removed. Records outlive nothing but the machine's uptime (runtime dir).
  */
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcessIdentity } from './process-identity';
 import { identify, isAlive } from './process-identity';
@@ -34,6 +34,7 @@ export class VmRegistry {
 
   constructor(dir?: string) {
     this.dir = dir ?? runtimePath('vms');
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
   private file(id: string): string {
