@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guest } from '../../../../resources/guest/guest';
@@ -418,4 +418,46 @@ build {
     expect(existsSync(join(runDir, 'vm', record.id))).toBe(false);
     expect(registry.list()).toEqual([]);
   }, 120_000);
+
+  it('builds the ubuntu-cloudimg-maas starter template against the test guest', async () => {
+    const dir = join(work, 'maas');
+    mkdirSync(dir, { recursive: true });
+    const template = resolve(__dirname, '../../../../templates/ubuntu-cloudimg-maas');
+    const password = 'kiln-build-secret';
+    const run = await runTemplate(template, {
+      cwd: dir,
+      vars: {
+        cloudimg_url: guest.disk,
+        cloudimg_checksum: 'none',
+        ovmf_code: uefi().code,
+        ovmf_vars: uefi().vars,
+        ssh_password: password,
+        kernel: 'linux-image-virtual',
+        timeout: '10m',
+      },
+    });
+    const result = run.result.results[0];
+    expect(result.status, run.log).toBe('succeeded');
+    expect(result.build).toBe('cloudimg.qemu.cloudimg');
+    expect(run.log).toContain('setup done on kiln-maas-build');
+    // The sensitive build password never shows, in any event.
+    expect(JSON.stringify(run.events)).not.toContain(password);
+    expect(result.artifacts[0].files).toEqual(['output-cloudimg/packer-cloudimg']);
+    const disk = join(dir, 'output-cloudimg', 'packer-cloudimg');
+    expect((await imageInfo(disk)).backingFile).toBe(guest.disk);
+    const reader = new DiskReader(disk, ROOT_OFFSET);
+    try {
+      expect(reader.mode('/curtin/curtin-hooks')).toBe(0o750);
+      expect(reader.cat('/curtin/CUSTOM_KERNEL')).toBe('linux-image-virtual\n');
+      expect(reader.cat('/etc/kiln-image-info')).toMatch(/^Built with Kiln on /);
+      expect(reader.exists('/etc/netplan/50-cloud-init.yaml')).toBe(false);
+      expect(reader.exists('/var/lib/cloud/instances')).toBe(false);
+      expect(reader.exists('/etc/ssh/ssh_host_ed25519_key')).toBe(false);
+      expect(reader.cat('/etc/machine-id')).toBe('');
+      expect(reader.cat('/etc/shadow')).toMatch(/^ubuntu:!/m);
+    } finally {
+      reader.dispose();
+    }
+    expect(qemuProcessesUsing(dir)).toEqual([]);
+  }, 900_000);
 });

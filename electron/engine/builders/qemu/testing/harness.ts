@@ -124,6 +124,13 @@ export class DiskReader {
     return this.debugfs(`cat ${path}`);
   }
 
+  /** The permission bits (mode & 0o7777). */
+  mode(path: string): number {
+    const m = /Mode:\s+(\d+)/.exec(this.debugfs(`stat ${path}`));
+    if (!m) throw new Error(`no mode for ${path}`);
+    return parseInt(m[1], 8);
+  }
+
   exists(path: string): boolean {
     return !/File not found|not found by ext2_lookup/.test(
       spawnSync('debugfs', ['-R', `stat ${path}`, `${this.raw}?offset=${this.partitionOffset}`], {

@@ -869,7 +869,9 @@ def command_status(args):
     if wait:
         sys.stdout.write("\n")
     if result is not None:
-        errors = yaml.safe_load(result)["v1"]["errors"]
+        import json
+
+        errors = json.loads(result)["v1"]["errors"]
         state = "error" if errors else "done"
     else:
         state = "running" if os.path.exists(os.path.join(RUN_DIR, "status.json")) else "not started"
