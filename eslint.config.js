@@ -129,18 +129,26 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    // The Vite config is build tooling that runs in Node, not renderer code.
+    ignores: ['renderer/vite.config.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
+          // The Electron package by name: as a gitignore-style pattern, `electron` would also match the
+          // repository's own electron/ folder and forbid electron/api/.
+          paths: [
+            { name: 'electron', message: 'renderer/ talks to Electron only through the preload bridge.' },
+          ],
           patterns: [
             {
               group: [
-                '**/electron/engine/**',
-                '!**/electron/engine/template/**',
+                // Every engine folder but template/ (a negated `**` pattern cannot re-include files under
+                // an excluded folder, so exclude the folder's children and re-include template/).
+                '**/electron/engine/*',
+                '!**/electron/engine/template',
                 '**/electron/host/**',
                 '**/electron/cli/**',
-                'electron',
                 'node:*',
               ],
               message:

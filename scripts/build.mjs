@@ -15,29 +15,30 @@ const nodeBundles = [
   { entry: 'electron/preload.ts', out: 'dist/electron/preload.cjs', all: true },
 ];
 
+/** esbuild options for one Node bundle of Kiln (the CLI, the host, Electron's main and preload). */
+export function nodeBundleOptions(entry, outfile) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    external,
+    // Prefer ES modules: jsonc-parser's UMD build hides its requires from the bundler.
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  };
+}
+
 export async function buildNode(which = 'cli') {
   const wanted = nodeBundles.filter(
     (b) => (which === 'all' ? true : !b.all) && existsSync(join(root, b.entry)),
   );
-  await Promise.all(
-    wanted.map((b) =>
-      build({
-        entryPoints: [join(root, b.entry)],
-        outfile: join(root, b.out),
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        sourcemap: 'linked',
-        external,
-        // Prefer ES modules: jsonc-parser's UMD build hides its requires from the bundler.
-        mainFields: ['module', 'main'],
-        logLevel: 'warning',
-        define: { 'import.meta.url': 'importMetaUrl' },
-        banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
-      }),
-    ),
-  );
+  await Promise.all(wanted.map((b) => build(nodeBundleOptions(join(root, b.entry), join(root, b.out)))));
 }
 
 async function buildRenderer() {

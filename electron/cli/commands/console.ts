@@ -54,7 +54,7 @@ export const consoleCommand: Command = {
         const r = evalJsonConsole(line, template as LoadedJsonTemplate, host);
         if (r.exit) break;
         if (r.error !== undefined) {
-          io.stdout.write(formatConsoleError(r.error));
+          io.stdout.write(`${formatConsoleError(r.error)}\n`);
           status = 1;
         } else if (line.trim() !== '') io.stdout.write(`${r.output}\n`);
       } else {

@@ -255,6 +255,25 @@ describe('kiln fmt (Packer 1.7+ behaviour)', () => {
     expect(readdirSync(path.join(dir, 'real'))).toEqual(['t.pkr.hcl']);
   });
 
+  it('keeps bytes that are not UTF-8 in comments, and refuses them elsewhere, as packer does', async () => {
+    const files = {
+      'comment.pkr.hcl': Buffer.from('a=1 # caf\xe9\n/* \xff */\n', 'latin1'),
+      'string.pkr.hcl': Buffer.from('a = "caf\xe9"\n', 'latin1'),
+    };
+    if (havePacker) {
+      const { mine, theirs, mineFiles, theirFiles } = await sideBySide(files, ['.']);
+      expect(mine.code).toBe(theirs.code);
+      expect(mineFiles).toEqual(theirFiles);
+    }
+    const dir = folder(files);
+    const run = await kiln(['.'], dir);
+    expect(run.code).toBe(1);
+    expect(
+      run.stdout.startsWith('comment.pkr.hcl\nError: encountered an error while formatting string.pkr.hcl'),
+    ).toBe(true);
+    expect(readFileSync(path.join(dir, 'comment.pkr.hcl'), 'latin1')).toBe('a = 1 # caf\xe9\n/* \xff */\n');
+  });
+
   it('refuses a file that is not UTF-8, naming the place', async () => {
     const dir = folder({ 'l1.pkr.hcl': Buffer.from('a = 1\nb = "caf\xe9"\n', 'latin1') });
     const run = await kiln(['l1.pkr.hcl'], dir);

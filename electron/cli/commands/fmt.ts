@@ -9,7 +9,8 @@ import { constants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatHcl } from '../../engine/template/hcl/fmt';
-import { error as diagnostic, formatRange, type Diagnostic } from '../../engine/template/source';
+import { decodeHclBytes, encodeHclText } from '../../engine/template/hcl/lexer';
+import { formatRange, type Diagnostic } from '../../engine/template/source';
 import { parseFlags } from '../flags';
 import type { CliIo, Command } from '../io';
 
@@ -175,13 +176,13 @@ class FmtRun {
       }
     }
 
-    const decoded = decodeUtf8(input, name);
-    const result =
-      typeof decoded === 'string' ? formatHcl(decoded, name) : { text: '', diagnostics: [decoded] };
+    // Bytes that are not UTF-8 survive the round trip: hclsyntax accepts them in comments. (Through
+    // stdout, which takes text, they become U+FFFD: stdin is the one lossy case.)
+    const result = formatHcl(decodeHclBytes(input), name);
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) throw new FileProblem(multiError(errors));
 
-    const output = Buffer.from(result.text, 'utf8');
+    const output = Buffer.from(encodeHclText(result.text));
     if (output.equals(input)) {
       if (stdin) this.io.stdout.write(result.text);
       return 0;
@@ -220,44 +221,6 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
-}
-
-/** The text of a UTF-8 file (a byte order mark kept, as Packer sees it), or hclsyntax's encoding error. */
-function decodeUtf8(bytes: Buffer, file: string): string | Diagnostic {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    const bad = firstInvalidUtf8(bytes);
-    const before = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, bad));
-    const line = before.split('\n').length;
-    const column = before.length - (before.lastIndexOf('\n') + 1) + 1;
-    const pos = { line, column, offset: before.length };
-    return diagnostic(
-      'Invalid character encoding',
-      'All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is selected in your editor.',
-      { file, start: pos, end: { ...pos, column: column + 1, offset: pos.offset + 1 } },
-    );
-  }
-}
-
-/** Offset of the first byte that does not start a well-formed UTF-8 sequence. */
-function firstInvalidUtf8(b: Buffer): number {
-  for (let i = 0; i < b.length;) {
-    const c = b[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    const need = c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : 0;
-    if (need === 0 || i + need >= b.length) return i;
-    const second = b[i + 1];
-    // Overlong forms, surrogates and code points past U+10FFFF.
-    if ((c === 0xe0 && second < 0xa0) || (c === 0xed && second >= 0xa0)) return i;
-    if ((c === 0xf0 && second < 0x90) || (c === 0xf4 && second >= 0x90)) return i;
-    for (let k = 1; k <= need; k++) if ((b[i + k] & 0xc0) !== 0x80) return i;
-    i += need + 1;
-  }
-  return b.length;
 }
 
 /** go-multierror's list, of hcl diagnostics printed as `file:line,col-col: Summary; Detail`. */

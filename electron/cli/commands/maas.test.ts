@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs build script, without type declarations
+import { nodeBundleOptions } from '../../../scripts/build.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeRegion, type FakeRegion } from '../../engine/maas/fake-region/index';
 import { storedFileProblems } from '../../engine/maas/fake-region/testing';
@@ -433,15 +435,7 @@ describe('the kiln process', () => {
   beforeAll(async () => {
     const bundle = path.join(tmp, 'cli.cjs');
     await build({
-      entryPoints: [path.join(repoRoot, 'electron/cli/main.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['electron', 'node-pty', 'ssh2', 'cpu-features', 'ws', 'bufferutil', 'utf-8-validate'],
-      define: { 'import.meta.url': 'importMetaUrl' },
-      banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+      ...nodeBundleOptions(path.join(repoRoot, 'electron/cli/main.ts'), bundle),
       logLevel: 'error',
     });
     runner = path.join(tmp, 'kiln.cjs');

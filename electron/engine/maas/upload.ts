@@ -212,6 +212,8 @@ export async function uploadBootResource(
     };
 
     const stats = { bytesSent: 0, chunks: 0, retries: 0, resyncs: 0, restarts: 0 };
+    /** The resource as the region last showed it. */
+    let lastSeen: BootResource | undefined;
     const fields = {
       name: request.name,
       architecture: request.architecture,
@@ -366,7 +368,6 @@ export async function uploadBootResource(
       return { kind: 'upload', session };
     };
 
-    let lastSeen: BootResource | undefined;
     const resultOf = (
       resource: BootResource,
       setVersion: string,
@@ -612,7 +613,6 @@ export async function uploadBootResource(
       }
     }
     progress('complete', size, size);
-    void lastSeen;
     return resultOf(resource, s.setVersion, target.file.complete, false, transferMs, resumedFrom);
   } finally {
     await handle.close();

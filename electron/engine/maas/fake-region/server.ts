@@ -31,7 +31,15 @@ import {
 } from './model';
 import { countFormFields, parseFormBody } from './multipart';
 import { pyJsonDumps } from './python';
-import { allocate, appendTo, ensureFile, removeQuietly, sha256OfFile, truncateTo, writeAt } from './storage';
+import {
+  appendTo,
+  ensureFile,
+  removeQuietly,
+  sha256OfFile,
+  startEmpty,
+  truncateTo,
+  writeAt,
+} from './storage';
 
 export interface FakeRegionOptions {
   /** MAAS version to behave like. Default `3.7` (3.5–3.7 behave the same on this path). */
@@ -63,6 +71,8 @@ export interface FakeRegionOptions {
   now?: () => number;
   /** One line per request, for manual use. */
   log?: (line: string) => void;
+  /** Record a sha256 of every chunk written (for `storedFileProblems`). Default true; off for benchmarks. */
+  hashWrites?: boolean;
 }
 
 export interface WriteRecord {
@@ -73,6 +83,7 @@ export interface WriteRecord {
   length: number;
   /** The region's recorded progress moved (false: rolled back, or written outside the transaction). */
   committed: boolean;
+  /** sha256 of the bytes written ('' when `hashWrites` is off). */
   sha256: string;
 }
 
@@ -87,6 +98,10 @@ export interface RequestRecord {
   /** The client's port: requests sharing one are on one kept-alive connection. */
   remotePort?: number;
   faults: FaultKind[];
+  /** performance.now() when the request arrived, when its body was in, and when it was answered. */
+  startedAt: number;
+  bodyAt?: number;
+  endedAt?: number;
 }
 
 export interface FakeFileInfo {
@@ -192,6 +207,19 @@ const notFound = (model: string): Reply => ({
 });
 
 class Crash extends Error {}
+
+/** A request body as it arrived, in pieces: joined only when something needs it whole (forms). */
+class Body {
+  private joined?: Buffer;
+  constructor(
+    readonly chunks: Buffer[],
+    readonly length: number,
+  ) {}
+  buffer(): Buffer {
+    this.joined ??= Buffer.concat(this.chunks, this.length);
+    return this.joined;
+  }
+}
 
 interface Handled {
   reply?: Reply;
@@ -410,7 +438,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
     req: http.IncomingMessage;
     url: URL;
     method: string;
-    body: Buffer;
+    body: Body;
     bodyConsumed: boolean;
     user: FakeUser;
     op: string | null;
@@ -453,7 +481,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
   const createResource = async (ctx: Ctx): Promise<Reply> => {
     const denied = requireAdmin(ctx);
     if (denied) return denied;
-    const parsed = parseFormBody(ctx.req.headers['content-type'], ctx.body);
+    const parsed = parseFormBody(ctx.req.headers['content-type'], ctx.body.buffer());
     const data = parsed.fields;
     if (!data.has('filetype')) data.set('filetype', 'tgz');
     const content = traits.acceptsContent ? parsed.files.get('content') : undefined;
@@ -582,9 +610,10 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
     return mutex.run(lockKey, async () => {
       if (bytesHeld(file) === file.size) return { reply: text(400, 'Cannot upload to a complete file.') };
       const corrupt = ctx.fault(['corrupt']);
-      const chunk = corrupt ? Buffer.from(data) : data;
+      const chunk = data.chunks;
       if (corrupt) {
-        chunk[0] ^= 0xff;
+        chunk[0] = Buffer.from(chunk[0]);
+        chunk[0][0] ^= 0xff;
         ctx.recordFault('corrupt');
       }
       const commitFault = ctx.fault(['conflict', 'slow', 'gateway-timeout', 'reset-after-commit']);
@@ -594,9 +623,9 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
           seq: nextId.write++,
           fileId: file.id,
           offset,
-          length: chunk.length,
+          length: data.length,
           committed: false,
-          sha256: createHash('sha256').update(chunk).digest('hex'),
+          sha256: (options.hashWrites ?? true) ? sha256Of(chunk) : '',
         };
         writes.push(w);
         return w;
@@ -626,7 +655,9 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
         const partial = `${file.path}.incomplete`;
         // mmap.write raises before writing anything when the data does not fit.
         if (before + size > file.size) return { reply: text(400, 'Too much data received.') };
-        if (before === 0) await allocate(partial, file.size);
+        // MAAS pre-allocates `.incomplete` (sparse) at the first chunk; writing into holes only makes the
+        // fake slower, and the bytes read back are the same: start it empty instead.
+        if (before === 0) await startEmpty(partial);
         write = record(before);
         await writeAt(partial, before, chunk);
         completes = before + size === file.size;
@@ -901,6 +932,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       contentLength,
       remotePort: req.socket.remotePort,
       faults: [],
+      startedAt: performance.now(),
     };
     requests.push(record);
     const target = uploadTarget(method, url.pathname, contentLength);
@@ -913,6 +945,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       if (replied) return;
       replied = true;
       record.status = r.status;
+      record.endedAt = performance.now();
       options.log?.(`${method} ${record.path} → ${r.status}`);
       if (res.destroyed || res.writableEnded) return;
       const headers: Record<string, string> = { ...(r.headers ?? {}) };
@@ -929,6 +962,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       if (replied) return;
       replied = true;
       record.status = 'reset';
+      record.endedAt = performance.now();
       options.log?.(`${method} ${record.path} → connection reset`);
       req.socket.resetAndDestroy();
     };
@@ -971,7 +1005,8 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       req.on('close', () => resolve(false));
     });
     if (!completeBody || replied) return;
-    const body = Buffer.concat(chunks, received);
+    record.bodyAt = performance.now();
+    const body = new Body(chunks, received);
     // nginx hands a buffered chunked body to the region with a Content-Length.
     if (proxy && contentLength === undefined && req.headers['transfer-encoding']) contentLength = received;
 
@@ -1003,7 +1038,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
     req: http.IncomingMessage,
     url: URL,
     method: string,
-    body: Buffer,
+    body: Body,
     contentLength: number | undefined,
     takeFault: (kinds: FaultKind[]) => FaultSpec | undefined,
     record: RequestRecord,
@@ -1035,14 +1070,14 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
     let form = new Map<string, string>();
     if (method === 'POST' || method === 'PUT') {
       if (contentType.startsWith('application/x-www-form-urlencoded')) {
-        if (countFormFields(body) > 1000) {
+        if (countFormFields(body.buffer()) > 1000) {
           throw new Crash(
             'The number of GET/POST parameters exceeded settings.DATA_UPLOAD_MAX_NUMBER_FIELDS.',
           );
         }
-        form = parseFormBody(contentType, body).fields;
+        form = parseFormBody(contentType, body.buffer()).fields;
       } else if (contentType.startsWith('multipart/form-data')) {
-        form = parseFormBody(req.headers['content-type'], body).fields;
+        form = parseFormBody(req.headers['content-type'], body.buffer()).fields;
         bodyConsumed = method === 'PUT';
       }
     }
@@ -1226,6 +1261,12 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       if (ownsStorage) await fs.rm(storageDir, { recursive: true, force: true });
     },
   };
+}
+
+function sha256Of(chunks: Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const chunk of chunks) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 function cmp(a: string, b: string): number {

@@ -3,31 +3,39 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 
-export async function writeAt(path: string, offset: number, data: Buffer): Promise<void> {
+/** Writes the pieces one after the other from `offset` (one writev; the rest piece by piece if short). */
+export async function writeAt(path: string, offset: number, data: Buffer | Buffer[]): Promise<void> {
+  const pieces = Array.isArray(data) ? data : [data];
+  const total = pieces.reduce((n, p) => n + p.length, 0);
   const handle = await fs.open(path, 'r+');
   try {
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await handle.write(data, written, data.length - written, offset + written);
-      written += bytesWritten;
+    let written = (await handle.writev(pieces, offset)).bytesWritten;
+    if (written < total) {
+      const rest = Buffer.concat(pieces, total).subarray(written);
+      for (let at = 0; at < rest.length;) {
+        const { bytesWritten } = await handle.write(rest, at, rest.length - at, offset + written);
+        at += bytesWritten;
+        written += bytesWritten;
+      }
     }
   } finally {
     await handle.close();
   }
 }
 
-/** Creates the file (if needed) with exactly `size` bytes (sparse): MAAS 3.5+ pre-allocates `.incomplete`. */
-export async function allocate(path: string, size: number): Promise<void> {
-  const handle = await fs.open(path, 'w');
-  try {
-    await handle.truncate(size);
-  } finally {
-    await handle.close();
-  }
+/**
+ * An empty file in place of whatever was there. Not by truncating: ext4 flushes a file truncated to zero
+ * on every later close (auto_da_alloc), which would make each chunk's write cost several times more.
+ */
+export async function startEmpty(path: string): Promise<void> {
+  await fs.rm(path, { force: true });
+  const handle = await fs.open(path, 'wx');
+  await handle.close();
 }
 
-export async function appendTo(path: string, data: Buffer): Promise<void> {
-  await fs.appendFile(path, data);
+export async function appendTo(path: string, data: Buffer | Buffer[]): Promise<void> {
+  const { size } = await fs.stat(path);
+  await writeAt(path, size, data);
 }
 
 export async function truncateTo(path: string, size: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BigFloat, NaNError } from './bignum';
+import { Value } from './values';
 
 const p = (s: string) => {
   const n = BigFloat.parse(s);
@@ -171,3 +172,12 @@ function shortestG(x: number): string {
       : digits.padEnd(exp + 1, '0'))
   );
 }
+
+describe('numbers from JavaScript', () => {
+  it('takes the shortest decimal text of a double, and infinities', () => {
+    expect(Value.number(0.1).asNumber().cmp(p('0.1'))).toBe(0);
+    expect(Value.number(1e21).asNumber().toFixedShortest()).toBe('1' + '0'.repeat(21));
+    expect(Value.number(-Infinity).asNumber().toFixedShortest()).toBe('-Inf');
+    expect(() => Value.number(NaN)).toThrow(NaNError);
+  });
+});

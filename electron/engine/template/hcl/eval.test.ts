@@ -6,6 +6,7 @@ import { displayValue } from './display';
 import { evaluate, nameSuggestion, type EvalContext } from './eval';
 import { packerFunctions, variableDefaultFunctions } from './functions';
 import { referencedRoots } from './references';
+import { parseHclExpression } from './syntax';
 import { DYNAMIC, NUMBER, STRING, listOf, objectOf, typeString } from './types';
 import { SENSITIVE, Value } from './values';
 
@@ -100,23 +101,11 @@ describe('literals and templates', () => {
     ]);
   });
 
-  it('applies strip markers to neighbouring text', () => {
-    const t: Expression = {
-      kind: 'Template',
-      parts: [
-        { kind: 'Literal', value: 'a  \n ', range: b.syntheticRange() },
-        {
-          kind: 'Interpolation',
-          expr: b.str('x'),
-          stripLeft: true,
-          stripRight: true,
-          range: b.syntheticRange(),
-        },
-        { kind: 'Literal', value: '\n  b', range: b.syntheticRange() },
-      ],
-      range: b.syntheticRange(),
-    };
-    expect(show(t)).toBe('axb');
+  it('keeps strip markers to the parser: literal parts are final (as packer console shows)', () => {
+    const value = (text: string) => displayValue(evaluate(parseHclExpression(text, 'x.hcl').expr).value);
+    expect(value('"a  \\n ${~ "x" ~}\\n  b"')).toBe('axb');
+    // In a heredoc a strip marker trims only the literal token next to it, so the line break stays.
+    expect(value('<<EOT\nfoo\n  ${~"x"}\nEOT\n')).toBe('foo\nx\n');
   });
 });
 
@@ -433,5 +422,43 @@ describe('helpers', () => {
 
   it('builds object types for object constructors', () => {
     expect(run(b.obj(['a', b.num(1)])).value.type).toEqual(objectOf({ a: NUMBER }));
+  });
+});
+
+describe('parsed expressions: diagnostics point at the right text', () => {
+  const at = (text: string) => {
+    const parsed = parseHclExpression(text, 'main.pkr.hcl');
+    expect(parsed.diagnostics).toEqual([]);
+    return run(parsed.expr).diagnostics.map((d) => {
+      const r = d.range!;
+      return `${d.summary} @ ${text.slice(r.start.offset, r.end.offset)}`;
+    });
+  };
+
+  it('names the variable, attribute, function and argument at fault', () => {
+    expect(at('upper(nope)')).toEqual(['Unknown variable @ nope']);
+    expect(at('var.o.nope')).toEqual(['Unsupported attribute @ .nope']);
+    expect(at('uppr("x")')).toEqual(['Call to unknown function @ uppr']);
+    expect(at('max(1, "x")')).toEqual(['Invalid function argument @ "x"']);
+    expect(at('upper()')).toEqual(['Not enough function arguments @ )']);
+    expect(at('upper("a", "b")')).toEqual(['Too many function arguments @ "b"']);
+    expect(at('element([], 0)')).toEqual(['Error in function call @ element(']);
+  });
+
+  it('names the operand, part or branch at fault', () => {
+    expect(at('1 + "x"')).toEqual(['Invalid operand @ "x"']);
+    expect(at('"a${var.nul}b"')).toEqual(['Invalid template interpolation value @ ${var.nul}']);
+    expect(at('var.t ? 1 : [2]')).toEqual(['Inconsistent conditional result types @ 1 : [2]']);
+    expect(at('[for x in var.nul : x]')).toEqual(['Iteration over null value @ var.nul']);
+    expect(at('var.l[7]')).toEqual(['Invalid index @ [7]']);
+  });
+
+  it('evaluates what the parser produces', () => {
+    const value = (text: string) => displayValue(run(parseHclExpression(text, 'x.hcl').expr).value);
+    expect(value('"%{ for x in var.l ~} ${x} %{ endfor ~}"')).toBe('a b ');
+    expect(value('<<-EOT\n  hi ${var.n * 2}\n  EOT\n')).toBe('hi 4\n');
+    expect(value('{ (var.s) = 1, "q" : 2, k = 3 }')).toBe('{\n  "hello" = 1\n  "k" = 3\n  "q" = 2\n}');
+    expect(value('var.objs[*].id')).toBe('[\n  1,\n  2,\n]');
+    expect(value('max(var.o.items...)')).toBe('2');
   });
 });

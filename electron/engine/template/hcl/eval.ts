@@ -31,6 +31,7 @@ import {
   type TemplateParser,
 } from './functions/spec';
 import { goQuote } from './gostrings';
+import { parseHclTemplate } from './syntax';
 import * as ops from './operators';
 import { exprAsKeyword, typeConstraint } from './typeexpr';
 import {
@@ -66,9 +67,12 @@ export interface EvalContext {
   functions?: FunctionTable;
   /** Files, environment and clock for the functions that need them. */
   host?: TemplateHost;
-  /** The directory relative paths in `file`, `fileset`, `templatefile`... resolve against (`path.root`). */
+  /**
+   * The directory relative paths in `file`, `fileset`, `templatefile`... resolve against. Defaults to
+   * the value of `path.root` among the variables, else `.`.
+   */
   baseDir?: string;
-  /** Parses the text of `templatefile` templates. */
+  /** Parses the text of `templatefile` templates; defaults to the HCL parser's `parseHclTemplate`. */
   parseTemplate?: TemplateParser;
   /** Explanations added to "Call to unknown function" by name (why `env` or `vault` is not available). */
   functionNotes?: ReadonlyMap<string, string>;
@@ -184,7 +188,7 @@ class Evaluator {
       case 'TemplateWrap':
         return this.eval(expr.wrapped, scope);
       case 'Template':
-        return this.template(expr.parts, scope, expr.range);
+        return this.template(expr.parts, scope);
       case 'ScopeTraversal':
         return this.scopeTraversal(expr.root, expr.rootRange, expr.steps, scope);
       case 'RelativeTraversal': {
@@ -300,8 +304,9 @@ class Evaluator {
 
   // ---- templates ------------------------------------------------------------------------------
 
-  private template(parts: readonly TemplatePart[], scope: Scope, _range: Range): EvalResult {
-    const stripped = applyStripMarkers(parts);
+  private template(parts: readonly TemplatePart[], scope: Scope): EvalResult {
+    // The parser has already applied `~` strip markers to the literal parts, exactly as hclsyntax does.
+    const stripped = parts;
     const diagnostics: Diagnostic[] = [];
     const marks: ReadonlySet<Mark>[] = [];
     let known = true;
@@ -361,8 +366,8 @@ class Evaluator {
 
   /** `%{if}` behaves like a conditional whose branches are string templates. */
   private templateIf(part: Extract<TemplatePart, { kind: 'If' }>, scope: Scope): EvalResult {
-    const trueResult = this.template(part.then, scope, part.range);
-    const falseResult = part.else ? this.template(part.else, scope, part.range) : ok(Value.string(''));
+    const trueResult = this.template(part.then, scope);
+    const falseResult = part.else ? this.template(part.else, scope) : ok(Value.string(''));
     const cond = this.eval(part.cond, scope);
     return this.chooseBranch(cond, part.cond.range, trueResult, falseResult, STRING, [undefined, undefined], {
       trueRange: part.range,
@@ -382,7 +387,7 @@ class Evaluator {
         group: false,
       },
       scope,
-      (inner) => this.template(part.body, inner, part.range),
+      (inner) => this.template(part.body, inner),
     );
     const diagnostics = [...tuple.diagnostics];
     const value = tuple.value;
@@ -606,6 +611,16 @@ class Evaluator {
     }
   }
 
+  /** `path.root` when the context defines it as a known string. */
+  private pathRoot(): string | undefined {
+    const path = toMap(this.ctx.variables)?.get('path');
+    if (!path || !path.isKnown() || path.isNull() || path.type.kind !== 'object') return undefined;
+    const root = path.unmark()[0].get('root');
+    return root && root.isKnown() && !root.isNull() && root.type.kind === 'string'
+      ? root.unmark()[0].asString()
+      : undefined;
+  }
+
   private functionContext(
     scope: Scope,
     expressions: (Expression | undefined)[],
@@ -613,8 +628,8 @@ class Evaluator {
   ): FunctionContext {
     return {
       host: this.ctx.host,
-      baseDir: this.ctx.baseDir ?? '.',
-      parseTemplate: this.ctx.parseTemplate,
+      baseDir: this.ctx.baseDir ?? this.pathRoot() ?? '.',
+      parseTemplate: this.ctx.parseTemplate ?? parseHclTemplate,
       functions: this.ctx.functions ?? new Map(),
       expressions,
       types,
@@ -1237,23 +1252,6 @@ function shortCircuit(
   if (!lhs.isKnown() && isKnownBool(rhs, !controlling)) return ok(unknown, lhsDiagnostics);
   if (!rhs.isKnown() && isKnownBool(lhs, !controlling)) return ok(unknown, rhsDiagnostics);
   return undefined;
-}
-
-/** Applies `~` strip markers of interpolations to the neighbouring literal text (idempotent). */
-function applyStripMarkers(parts: readonly TemplatePart[]): readonly TemplatePart[] {
-  if (!parts.some((p) => p.kind === 'Interpolation' && (p.stripLeft || p.stripRight))) return parts;
-  const out = [...parts];
-  for (let i = 0; i < out.length; i++) {
-    const p = out[i];
-    if (p.kind !== 'Interpolation') continue;
-    const prev = out[i - 1];
-    if (p.stripLeft && prev?.kind === 'Literal')
-      out[i - 1] = { ...prev, value: prev.value.replace(/\s+$/u, '') };
-    const next = out[i + 1];
-    if (p.stripRight && next?.kind === 'Literal')
-      out[i + 1] = { ...next, value: next.value.replace(/^\s+/u, '') };
-  }
-  return out;
 }
 
 /** hcl.GetAttr: `value.name`. */

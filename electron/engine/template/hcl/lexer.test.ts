@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lexHcl } from './lexer';
+import { decodeHclBytes, encodeHclText, lexHcl } from './lexer';
 import { tokenTypeName } from './tokens';
 
 /** `Kind:text` of each token, as hclsyntax's scanner would produce them. */
@@ -168,5 +168,31 @@ describe('lexHcl', () => {
       'Invalid:\r',
       'EOF:',
     ]);
+  });
+
+  it('keeps bytes that are not UTF-8 as lone surrogates: fine in comments, BadUTF8 elsewhere', () => {
+    const bytes = Buffer.from('\ufeffa = "\u00e9" # caf', 'utf8');
+    const raw = Buffer.concat([bytes, Buffer.from([0xe9, 0x0a, 0x62, 0x20, 0x3d, 0x20, 0xff, 0xe2, 0x82])]);
+    const text = decodeHclBytes(raw);
+    expect(Buffer.from(encodeHclText(text)).equals(raw)).toBe(true);
+    expect(text.startsWith('\ufeff')).toBe(true);
+    expect(lex(text).slice(-7)).toEqual([
+      'Comment:# caf\udce9\n',
+      'Ident:b',
+      'Equal:=',
+      'BadUTF8:\udcff',
+      'BadUTF8:\udce2',
+      'BadUTF8:\udc82',
+      'EOF:',
+    ]);
+    expect(lex('"a\udce9b"')).toEqual([
+      'OQuote:"',
+      'QuotedLit:a',
+      'BadUTF8:\udce9',
+      'QuotedLit:b',
+      'CQuote:"',
+      'EOF:',
+    ]);
+    expect(decodeHclBytes(Buffer.from('plain \u{1F600}'))).toBe('plain \u{1F600}');
   });
 });

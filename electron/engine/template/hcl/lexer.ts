@@ -64,6 +64,102 @@ function goTrimSpace(s: string): string {
   return s.slice(a, b);
 }
 
+/** True at an unpaired UTF-16 surrogate: a byte that was not UTF-8 (see `decodeHclBytes`). */
+function isLoneSurrogate(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdfff) return false;
+  if (c <= 0xdbff) {
+    const next = text.charCodeAt(i + 1);
+    return !(next >= 0xdc00 && next <= 0xdfff);
+  }
+  const prev = text.charCodeAt(i - 1);
+  return !(prev >= 0xd800 && prev <= 0xdbff);
+}
+
+/** End of a run of heredoc/bare template text: up to `$`, `%`, a line break or a byte that is not UTF-8. */
+function literalRunEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const d = text.charCodeAt(i);
+    if (d === 36 || d === 37 || d === CH_LF || d === CH_CR) break;
+    if (d >= 0xd800 && d <= 0xdfff) {
+      if (isLoneSurrogate(text, i)) break;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return i;
+}
+
+/**
+ * Decodes a file's bytes for the scanner: UTF-8, with each byte that is not part of a well-formed
+ * sequence kept as the lone surrogate U+DC00+byte, so `encodeHclText` gives the same bytes back and
+ * the scanner can report (or, inside comments, keep) them as hclsyntax does. A byte order mark is kept.
+ */
+export function decodeHclBytes(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    // Slow path: decode the well-formed runs, escape the rest byte by byte.
+  }
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let out = '';
+  let runStart = 0;
+  let i = 0;
+  while (i < bytes.length) {
+    const width = utf8SequenceLength(bytes, i);
+    if (width > 0) {
+      i += width;
+      continue;
+    }
+    out += decoder.decode(bytes.subarray(runStart, i)) + String.fromCharCode(0xdc00 + bytes[i]);
+    i++;
+    runStart = i;
+  }
+  return out + decoder.decode(bytes.subarray(runStart));
+}
+
+/** The length of the well-formed UTF-8 sequence at `i`, or 0. */
+function utf8SequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const need = c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : 0;
+  if (need === 0 || i + need >= b.length) return 0;
+  const second = b[i + 1];
+  if ((c === 0xe0 && second < 0xa0) || (c === 0xed && second >= 0xa0)) return 0;
+  if ((c === 0xf0 && second < 0x90) || (c === 0xf4 && second >= 0x90)) return 0;
+  for (let k = 1; k <= need; k++) if ((b[i + k] & 0xc0) !== 0x80) return 0;
+  return need + 1;
+}
+
+/** The inverse of `decodeHclBytes`. */
+export function encodeHclText(text: string): Uint8Array {
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let runStart = 0;
+  let total = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc80 || c > 0xdcff || !isLoneSurrogate(text, i)) continue;
+    const run = encoder.encode(text.slice(runStart, i));
+    parts.push(run, Uint8Array.of(c - 0xdc00));
+    total += run.length + 1;
+    runStart = i + 1;
+  }
+  if (parts.length === 0) return encoder.encode(text);
+  const last = encoder.encode(text.slice(runStart));
+  parts.push(last);
+  total += last.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
 /** Scans `text` into tokens, always ending with one EOF token. Never throws. */
 export function lexHcl(text: string, mode: LexMode = 'config'): Token[] {
   return new Lexer(text, mode === 'template' ? Mode.Bare : Mode.Main).run();
@@ -261,6 +357,7 @@ class Lexer {
     if (isDigit(c)) return this.number();
     if (isAsciiIdStart(c)) return this.single(T.Ident, this.identEnd(p + 1) - p);
     if (c >= 0x80) {
+      if (isLoneSurrogate(text, p)) return this.single(T.BadUTF8, 1);
       const cp = text.codePointAt(p) as number;
       const width = cp > 0xffff ? 2 : 1;
       if (idStart.test(String.fromCodePoint(cp))) return this.single(T.Ident, this.identEnd(p + width) - p);
@@ -382,16 +479,22 @@ class Lexer {
       for (let d = text.charCodeAt(i); d === CH_LF || d === CH_CR; d = text.charCodeAt(++i));
       return this.single(T.QuotedNewline, i - p);
     }
+    if (isLoneSurrogate(text, p)) return this.single(T.BadUTF8, 1);
     let i = p;
     for (;;) {
       const d = text.charCodeAt(i);
       if (d === 92 /* \ */) {
         const e = text.charCodeAt(i + 1);
-        if (i + 1 >= text.length || e === CH_LF || e === CH_CR) break;
-        i += 2;
+        if (i + 1 >= text.length || e === CH_LF || e === CH_CR || isLoneSurrogate(text, i + 1)) break;
+        i += e >= 0xd800 && e <= 0xdbff ? 3 : 2;
         continue;
       }
       if (d === 36 || d === 37 || d === 34 || d === CH_LF || d === CH_CR || i >= text.length) break;
+      if (d >= 0xd800 && d <= 0xdfff) {
+        if (isLoneSurrogate(text, i)) break;
+        i += 2;
+        continue;
+      }
       i++;
     }
     if (i === p) return this.single(T.Invalid, 1); // a backslash at the end of a line
@@ -412,9 +515,8 @@ class Lexer {
       doc.startOfLine = false;
       return this.single(T.StringLit, this.templateSignEnd(c) - p);
     }
-    let i = p;
-    for (let d = c; i < text.length && d !== 36 && d !== 37 && d !== CH_LF && d !== CH_CR;)
-      d = text.charCodeAt(++i);
+    if (isLoneSurrogate(text, p)) return this.single(T.BadUTF8, 1);
+    const i = literalRunEnd(text, p);
     let eol = -1;
     if (text.charCodeAt(i) === CH_LF) eol = i + 1;
     else if (text.charCodeAt(i) === CH_CR && text.charCodeAt(i + 1) === CH_LF) eol = i + 2;
@@ -448,9 +550,8 @@ class Lexer {
       if (p + 1 >= text.length) return false;
       return this.single(T.StringLit, this.templateSignEnd(c) - p);
     }
-    let i = p;
-    for (let d = c; i < text.length && d !== 36 && d !== 37 && d !== CH_LF && d !== CH_CR;)
-      d = text.charCodeAt(++i);
+    if (isLoneSurrogate(text, p)) return this.single(T.BadUTF8, 1);
+    let i = literalRunEnd(text, p);
     if (text.charCodeAt(i) === CH_LF) i++;
     else if (text.charCodeAt(i) === CH_CR && text.charCodeAt(i + 1) === CH_LF) i += 2;
     if (i === p) return false;
@@ -465,6 +566,7 @@ export function lexDiagnostics(tokens: readonly Token[], src: SourceText): Diagn
   let toldBacktick = 0;
   let toldApostrophe = 0;
   let toldSemicolon = 0;
+  let toldBadUTF8 = 0;
   for (const tok of tokens) {
     // Only the rare error tokens need a range; the common case is a no-op switch.
     if (tok.type < T.BitwiseAnd) continue;
@@ -523,6 +625,18 @@ export function lexDiagnostics(tokens: readonly Token[], src: SourceText): Diagn
             ),
           );
           toldSemicolon++;
+        }
+        break;
+      case T.BadUTF8:
+        if (toldBadUTF8 < 1) {
+          diags.push(
+            error(
+              'Invalid character encoding',
+              'All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is selected in your editor.',
+              where,
+            ),
+          );
+          toldBadUTF8++;
         }
         break;
       case T.QuotedNewline:

@@ -65,6 +65,11 @@ export const T = {
   Semicolon: 49,
   Invalid: 50,
   QuotedNewline: 51,
+  /**
+   * Bytes that are not UTF-8. Text holds each such byte b as the lone surrogate U+DC00+b (see
+   * `decodeHclBytes`), as hclsyntax keeps them: allowed in comments, an error anywhere else.
+   */
+  BadUTF8: 52,
 } as const;
 
 export type TokenType = (typeof T)[keyof typeof T];

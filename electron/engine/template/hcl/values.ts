@@ -281,8 +281,10 @@ export class Value {
   }
 }
 
+/** A JS number as cty would hold it after parsing its shortest decimal text (infinities kept, NaN refused). */
 function numberFromJS(n: number): BigFloat {
-  return Number.isSafeInteger(n) ? BigFloat.fromInt(n) : BigFloat.parse(String(n))!;
+  if (Number.isSafeInteger(n)) return BigFloat.fromInt(n);
+  return BigFloat.parse(String(n)) ?? BigFloat.fromFloat64(n);
 }
 
 export const TRUE: Value = Value.TRUE;

@@ -41,7 +41,16 @@ export function evalHclConsole(
   const parsed = parseHclExpression(text, '<console-input>');
   if (parsed.diagnostics.some((d) => d.severity === 'error'))
     return { output: '', exit: false, diagnostics: parsed.diagnostics };
-  const { value, diagnostics } = evaluate(parsed.expr, scope);
+  const evaluated = evaluate(parsed.expr, scope);
+  const value = evaluated.value;
+  // A for expression reports the same problem once per element: say it once.
+  const seen = new Set<string>();
+  const diagnostics = evaluated.diagnostics.filter((d) => {
+    const key = `${d.summary}|${d.detail}|${d.range?.start.offset}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   if (diagnostics.some((d) => d.severity === 'error')) return { output: '', exit: false, diagnostics };
   return { output: display(value), exit: false, diagnostics };
 }

@@ -30,10 +30,20 @@ export interface Scope {
   pathRoot: string;
   /** True only while evaluating variable defaults: `env()` is allowed there. */
   allowEnv: boolean;
+  /** One set per load: some functions (legacy_isotime) fix their clock at first use, as Packer's do per run. */
+  functions?: FunctionTables;
 }
 
-let templateFunctions: FunctionTable | undefined;
-let defaultFunctions: FunctionTable | undefined;
+export interface FunctionTables {
+  template: FunctionTable;
+  variableDefaults: FunctionTable;
+}
+
+export function newFunctionTables(): FunctionTables {
+  return { template: packerFunctions(), variableDefaults: variableDefaultFunctions() };
+}
+
+let fallbackTables: FunctionTables | undefined;
 
 /** Scopes are reused for every attribute of a block: convert each one's variables to a Map once. */
 const variableMaps = new WeakMap<Record<string, Value>, ReadonlyMap<string, Value>>();
@@ -48,9 +58,8 @@ function variablesOf(scope: Scope): ReadonlyMap<string, Value> {
 }
 
 export function evaluate(expr: Expression, scope: Scope): { value: Value; diagnostics: Diagnostic[] } {
-  const functions = scope.allowEnv
-    ? (defaultFunctions ??= variableDefaultFunctions())
-    : (templateFunctions ??= packerFunctions());
+  const tables = scope.functions ?? (fallbackTables ??= newFunctionTables());
+  const functions = scope.allowEnv ? tables.variableDefaults : tables.template;
   return evaluateHcl(expr, {
     variables: variablesOf(scope),
     functions,

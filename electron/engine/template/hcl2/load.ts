@@ -37,6 +37,7 @@ import {
   evaluate,
   isKnown,
   isNull,
+  newFunctionTables,
   objectValue,
   stringValue,
   toConfig,
@@ -519,7 +520,13 @@ export function loadHclTemplate(
       versionFingerprint: unknownValue(),
     }),
   };
-  const rootScope: Scope = { variables: baseVariables, host, pathRoot, allowEnv: false };
+  const rootScope: Scope = {
+    variables: baseVariables,
+    host,
+    pathRoot,
+    allowEnv: false,
+    functions: newFunctionTables(),
+  };
 
   const packerBlock = checkPackerBlocks(structure.packerBlocks, rootScope);
   diagnostics.push(...packerBlock.diagnostics);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Expression, TemplatePart } from '../ast';
+import { memoryHost } from '../../host';
+import type { Expression } from '../ast';
 import { displayValue } from '../display';
-import type { TemplateParser } from './spec';
+import { evaluate } from '../eval';
+import { Value } from '../values';
+import { packerFunctions } from './index';
 import { b, evalCall, s } from './test-support';
 
 const files = {
@@ -17,45 +20,9 @@ const files = {
 const host = { files, cwd: '/work', home: '/home/u' };
 
 function call(name: string, ...args: Expression[]) {
-  const r = evalCall(name, args, { host, baseDir: '/proj', parseTemplate });
+  const r = evalCall(name, args, { host, baseDir: '/proj' });
   return { text: displayValue(r.value), problems: r.diagnostics.map((d) => d.detail) };
 }
-
-/**
- * Until the HCL parser is wired in, the templates above are parsed by hand: this stands for
- * `parseHclTemplate` and covers only these files.
- */
-const parseTemplate: TemplateParser = (text, file) => {
-  const range = b.syntheticRange(file);
-  if (text === 'Hi ${name}!') {
-    const parts: TemplatePart[] = [
-      { kind: 'Literal', value: 'Hi ', range },
-      {
-        kind: 'Interpolation',
-        expr: { ...(b.ref('name') as object), rootRange: range } as Expression,
-        stripLeft: false,
-        stripRight: false,
-        range,
-      },
-      { kind: 'Literal', value: '!', range },
-    ];
-    return { expr: { kind: 'Template', parts, range }, diagnostics: [] };
-  }
-  if (text.startsWith('${templatefile(')) {
-    return { expr: b.str(b.call('templatefile', b.str('files/t.tpl'), b.obj())), diagnostics: [] };
-  }
-  return {
-    expr: b.str(''),
-    diagnostics: [
-      {
-        severity: 'error',
-        summary: 'Unterminated template string',
-        detail: 'No closing marker was found.',
-        range,
-      },
-    ],
-  };
-};
 
 describe('file, fileexists, filebase64', () => {
   it('reads files relative to path.root', () => {
@@ -133,9 +100,9 @@ describe('templatefile', () => {
   });
 
   it('checks the variables', () => {
-    expect(call('templatefile', s('files/t.tpl'), b.obj()).problems[0]).toMatch(
-      /^Invalid value for "vars" parameter: vars map does not contain key "name", referenced at files\/t\.tpl:1,1-1\.$/,
-    );
+    expect(call('templatefile', s('files/t.tpl'), b.obj()).problems).toEqual([
+      'Invalid value for "vars" parameter: vars map does not contain key "name", referenced at files/t.tpl:1,6-10.',
+    ]);
     expect(call('templatefile', s('files/t.tpl'), b.tuple(s('x'))).problems).toEqual([
       'Invalid value for "vars" parameter: invalid vars value: must be a map.',
     ]);
@@ -151,10 +118,22 @@ describe('templatefile', () => {
       'Call to function "templatefile" failed: cannot recursively call templatefile from inside templatefile call',
     );
     expect(call('templatefile', s('files/bad.tpl'), b.obj()).problems).toEqual([
-      'Call to function "templatefile" failed: files/bad.tpl:1,1-1: Unterminated template string; No closing marker was found..',
+      'Call to function "templatefile" failed: files/bad.tpl:1,3-3: Missing expression; Expected the start of an expression, but found the end of the file..',
     ]);
     expect(call('templatefile', s('files/none.tpl'), b.obj()).problems).toEqual([
       'Call to function "templatefile" failed: no file exists at /proj/files/none.tpl.',
     ]);
+  });
+});
+
+describe('defaults from the evaluation context', () => {
+  it('resolves against path.root and parses templates with the HCL parser when not told otherwise', () => {
+    const r = evaluate(b.call('templatefile', b.str('t.tpl'), b.obj(['name', b.str('you')])), {
+      variables: { path: Value.object({ root: Value.string('/proj/files') }) },
+      functions: packerFunctions(),
+      host: memoryHost({ files: { '/proj/files/t.tpl': 'Hi ${upper(name)}%{ if true }!%{ endif }' } }),
+    });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value.asString()).toBe('Hi YOU!');
   });
 });

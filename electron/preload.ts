@@ -1,0 +1,24 @@
+/**
+ * The sandboxed preload: exposes the Api to Kiln's page as `window.kiln`, one function per verb and an event
+ * subscription, and nothing else (no ipcRenderer, no process, no generic send). Bundled to a single CJS
+ * file because sandboxed preloads cannot load modules.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { API_METHODS, IPC_EVENT_CHANNEL, ipcChannel } from './api/methods';
+import type { ApiEvent, ApiEventListener } from './api/types';
+
+const bridge: Record<string, unknown> = {};
+for (const method of API_METHODS) {
+  const channel = ipcChannel(method);
+  bridge[method] = (input: unknown) => ipcRenderer.invoke(channel, input);
+}
+bridge.onEvent = (listener: ApiEventListener) => {
+  if (typeof listener !== 'function') throw new TypeError('onEvent needs a function');
+  const handler = (_event: IpcRendererEvent, payload: ApiEvent) => listener(payload);
+  ipcRenderer.on(IPC_EVENT_CHANNEL, handler);
+  return () => {
+    ipcRenderer.removeListener(IPC_EVENT_CHANNEL, handler);
+  };
+};
+
+contextBridge.exposeInMainWorld('kiln', bridge);

@@ -1,0 +1,104 @@
+/** An open template: toolbar, file list, tabs with the editor or the pipeline view, problems, status bar. */
+import { session } from '../workspace/session';
+import { useStore } from '../state/store';
+import { DiskChangeBanner } from './DiskChangeBanner';
+import { EditorPane } from './EditorPane';
+import { FileList } from './FileList';
+import { PipelineView } from './PipelineView';
+import { ProblemsPanel } from './ProblemsPanel';
+import { Tabs } from './Tabs';
+
+function Toolbar() {
+  const view = useStore((s) => s.view);
+  const problemsOpen = useStore((s) => s.problemsOpen);
+  const active = useStore((s) => s.active);
+  const dirty = useStore((s) => (s.active ? (s.docs[s.active]?.dirty ?? false) : false));
+  const anyDirty = useStore((s) => Object.values(s.docs).some((d) => d.dirty));
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Template">
+      <button
+        type="button"
+        onClick={() => void session().closeWorkspace()}
+        aria-label="Close template and go to the start screen"
+      >
+        ← Start
+      </button>
+      <div className="segmented" role="tablist" aria-label="View">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={view === 'text'}
+          onClick={() => useStore.setState({ view: 'text' })}
+        >
+          Text
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={view === 'pipeline'}
+          onClick={() => useStore.setState({ view: 'pipeline' })}
+        >
+          Pipeline
+        </button>
+      </div>
+      <button type="button" disabled={!active || !dirty} onClick={() => void session().save()}>
+        Save
+      </button>
+      <button type="button" disabled={!anyDirty} onClick={() => void session().saveAll()}>
+        Save all
+      </button>
+      <button type="button" disabled={!active} onClick={() => void session().formatActive()}>
+        Format document
+      </button>
+      <button
+        type="button"
+        aria-pressed={problemsOpen}
+        onClick={() => useStore.setState({ problemsOpen: !problemsOpen })}
+      >
+        Problems
+      </button>
+    </div>
+  );
+}
+
+function StatusBar() {
+  const diagnostics = useStore((s) => s.diagnostics);
+  const checkMs = useStore((s) => s.checkMs);
+  const checking = useStore((s) => s.checking);
+  const workspace = useStore((s) => s.workspace);
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return (
+    <footer className="status" role="status" aria-label="Status">
+      <span>{workspace?.root}</span>
+      <span>
+        {checking ? 'Checking…' : errors ? `${errors} ${errors === 1 ? 'error' : 'errors'}` : 'No errors'}
+        {checkMs !== undefined ? ` · checked in ${Math.round(checkMs)} ms` : ''}
+      </span>
+    </footer>
+  );
+}
+
+export function WorkspaceView() {
+  const view = useStore((s) => s.view);
+  const problemsOpen = useStore((s) => s.problemsOpen);
+  return (
+    <div className="workspace">
+      <Toolbar />
+      <div className="workspace-body">
+        <FileList />
+        <div className="main-area">
+          <Tabs />
+          <DiskChangeBanner />
+          <div className="views">
+            <div className="view-text" hidden={view !== 'text'}>
+              <EditorPane />
+            </div>
+            {view === 'pipeline' ? <PipelineView /> : null}
+          </div>
+          {problemsOpen ? <ProblemsPanel /> : null}
+        </div>
+      </div>
+      <StatusBar />
+    </div>
+  );
+}
