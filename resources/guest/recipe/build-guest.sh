@@ -155,8 +155,14 @@ done < <("$busybox" --list-full)
 
 # --- 3. The guest's own files ------------------------------------------------------------------
 step "configuring the root file system"
+# The guest's own files replace busybox's links of the same name (never write through a link).
+(cd "$recipe/rootfs" && find . -type f) | while read -r f; do
+  if [ -L "$root/$f" ]; then rm -f "$root/$f"; fi
+done
 cp -a "$recipe/rootfs/." "$root/"
-chmod 755 "$root/usr/lib/kiln-guest/cloud-init" "$root/etc/init.d/rcS" "$root/etc/init.d/rcK" "$root/usr/sbin/shutdown"
+ln -f "$root/usr/sbin/poweroff" "$root/usr/sbin/reboot"
+ln -f "$root/usr/sbin/poweroff" "$root/usr/sbin/halt"
+chmod 755 "$root/usr/lib/kiln-guest/cloud-init" "$root/etc/init.d/rcS" "$root/etc/init.d/rcK" "$root/usr/sbin/shutdown" "$root/usr/sbin/poweroff"
 ln -s python3.11 "$root/usr/bin/python3" 2>/dev/null || true
 # One program, three names (hard links, as images have them): cloud-init and cloud-id.
 ln -f "$root/usr/lib/kiln-guest/cloud-init" "$root/usr/bin/cloud-init"

@@ -156,8 +156,11 @@ export class QemuBuilder implements Builder {
     };
     // VMs left running by a Kiln process that died (a crash, SIGKILL) are stopped before a new one starts.
     for (const reaped of await build.registry.reapOrphans()) {
+      const vm = `VM "${reaped.record.label}" (qemu pid ${reaped.record.qemu.pid})`;
       ctx.ui.message(
-        `Stopped VM "${reaped.record.label}" (qemu pid ${reaped.record.qemu.pid}), left running by a Kiln process that ended without stopping it.`,
+        reaped.killed
+          ? `Stopped ${vm}, left running by a Kiln process that ended without stopping it.`
+          : `Removed the sockets of ${vm}, left by a Kiln process that ended without cleaning up.`,
       );
     }
     const state = ctx.newState();
