@@ -14,7 +14,9 @@ import type { RunResult } from '../../../build/session';
 import { findUefiFirmware } from '../../../vm/firmware';
 import type { UefiFirmware } from '../../../vm/firmware';
 import { runtimeDir } from '../../../vm/runtime';
-import { planTemplate } from './plan-template';
+import { prepareBuilds } from '../../../build/plan';
+import { nodeHost } from '../../../node-host';
+import { loadTemplate } from '../../../template/load';
 
 function onPath(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
@@ -71,14 +73,25 @@ export interface RunTemplateOptions {
 }
 
 export async function runTemplate(path: string, options: RunTemplateOptions): Promise<TemplateRun> {
-  const planned = planTemplate(path, { cwd: options.cwd, vars: options.vars, force: options.force });
+  const host = nodeHost({ cwd: options.cwd, env: process.env });
+  const template = loadTemplate(path, { vars: Object.entries(options.vars ?? {}), varFiles: [] }, host);
+  const loadErrors = template.diagnostics.filter((d) => d.severity === 'error');
+  if (loadErrors.length) throw new Error(loadErrors.map((d) => `${d.summary}: ${d.detail}`).join('\n'));
+  const planned = prepareBuilds(template.builds, {
+    template,
+    host,
+    cwd: options.cwd,
+    force: options.force ?? false,
+  });
+  if (planned.failures.length)
+    throw new Error(planned.failures.map((f) => `${f.build}: ${f.error}`).join('\n'));
   const session = new BuildSession(planned.builds, {
     debug: false,
     force: options.force ?? false,
     onError: 'cleanup',
     parallel: 0,
     cwd: options.cwd,
-    sensitiveValues: planned.sensitiveValues,
+    sensitiveValues: template.sensitiveValues ?? [],
     canAnswer: false,
   });
   const events: BuildEvent[] = [];
