@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseAccelerator, kvmDeviceProblem, probeGuest, probeImage } from './accelerator';
 import { consoleRoute, plumbingArgs, QemuVm } from './qemu-process';
-import { screendump } from './qmp';
+import { screendump, sendKeyCombo } from './qmp';
 import { VmRegistry } from './registry';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
@@ -122,7 +122,7 @@ describe.skipIf(!haveQemu)('qemu processes (TCG)', () => {
     );
   });
 
-  it('takes a screenshot and quits through QMP', async () => {
+  it('takes a screenshot, sends a key combination and quits through QMP', async () => {
     const vm = await QemuVm.start({
       binary: 'qemu-system-x86_64',
       args: ['-machine', 'pc,accel=tcg', '-m', '32', '-display', 'none', '-vga', 'std'],

@@ -226,6 +226,11 @@ export async function sendKeyEvent(qmp: QmpClient, key: string, down: boolean): 
   await qmp.execute('input-send-event', { events: [{ type: 'key', data: { down, key: qcode(key) } }] });
 }
 
+/** Presses keys together and releases them (QMP send-key): the UI's "Send key" menu, Ctrl+Alt+Del. */
+export async function sendKeyCombo(qmp: QmpClient, keys: string[], holdMs = 100): Promise<void> {
+  await qmp.execute('send-key', { keys: keys.map(qcode), 'hold-time': holdMs });
+}
+
 /** Writes a PNG of the VM's screen (qemu ≥ 7.1; PPM before). */
 export async function screendump(qmp: QmpClient, file: string): Promise<void> {
   try {

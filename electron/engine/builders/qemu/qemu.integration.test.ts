@@ -169,7 +169,6 @@ source "qemu" "live" {
   ssh_username         = "packer"
   ssh_private_key_file = "${keyFile}"
   ssh_timeout          = "${extra.ssh_timeout ?? '10m'}"
-  shutdown_command     = "sudo poweroff"
   output_directory     = "output-live"
 }
 
@@ -199,6 +198,8 @@ build {
     expect(run.log).toMatch(/==> qemu.live: Starting HTTP server on port \d+/);
     expect(run.log).toContain('==> qemu.live: Waiting 3s for boot...');
     expect(run.log).toMatch(/qemu.live: .*kiln.live .* ds=nocloud-net;s=http:\/\/10\.0\.2\.2:\d+\//);
+    // No shutdown_command: the VM is halted (Kiln quits qemu through QMP, which flushes its disk caches).
+    expect(run.log).toContain('==> qemu.live: Halting the virtual machine...');
     expect(run.log).toContain('==> qemu.live: Converting hard drive...');
     const typed = run.events.map((e) => (e.type === 'key' ? e.key : '')).join('');
     expect(typed).toMatch(/^live ds=nocloud-net;s=http:\/\/10\.0\.2\.2:\d+\/<enter>$/);
