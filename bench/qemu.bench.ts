@@ -152,7 +152,9 @@ function timeBuild(tool: string, command: string, args: string[]): Promise<Timin
 
 const results: Timing[] = [];
 for (let i = 0; i < runs; i++) {
-  for (const tool of ['packer', 'kiln'] as const) {
+  // Alternate which tool goes first, so a drift in the machine's load favours neither.
+  const order = i % 2 === 0 ? (['packer', 'kiln'] as const) : (['kiln', 'packer'] as const);
+  for (const tool of order) {
     const out = `output-${tool}-${i}`;
     const vars = join(work, `vars-${tool}-${i}.fd`);
     copyFileSync(firmware.vars, vars);
