@@ -116,6 +116,19 @@ export type BuildEvent = Timed &
       }
     | { type: 'artifact'; artifact: ArtifactInfo }
     | {
+        /** One step of a typed key sequence (boot_command): a key, a held/released key, or a wait. */
+        type: 'key';
+        build: string;
+        /** Which sequence: `boot_command`. */
+        source: string;
+        /** A character (`*` inside a sensitive value), a special key (`<enter>`), or `<wait 5s>`. */
+        key: string;
+        action: 'press' | 'down' | 'up' | 'wait';
+        /** Position in the sequence and its length. */
+        index: number;
+        total: number;
+      }
+    | {
         type: 'console';
         build: string;
         /** Which console: the VM's serial line, the guest shell, ... */

@@ -33,6 +33,20 @@ export class Masker {
     return this.secrets.length;
   }
 
+  /** Whether the character at `index` (UTF-16 offset) belongs to a secret, for text shown piece by piece. */
+  covers(text: string, index: number): boolean {
+    for (const s of this.secrets) {
+      let from = Math.max(0, index - s.length + 1);
+      for (;;) {
+        const found = text.indexOf(s, from);
+        if (found < 0 || found > index) break;
+        if (index < found + s.length) return true;
+        from = found + 1;
+      }
+    }
+    return false;
+  }
+
   mask(text: string): string {
     let out = text;
     for (const s of this.secrets) {

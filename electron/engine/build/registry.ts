@@ -7,6 +7,8 @@ import type { Builder, PostProcessor, Provisioner, Render } from './components';
 import { FileBuilder } from '../builders/file/builder';
 import type { FileBuilderConfig } from '../builders/file/builder';
 import { NullBuilder } from '../builders/null/builder';
+import { QemuBuilder } from '../builders/qemu/builder';
+import type { QemuBuilderConfig } from '../template/schema/components/builder-qemu';
 import type { NullBuilderConfig } from '../builders/null/builder';
 import { ArtificePostProcessor } from '../postprocessors/artifice';
 import type { ArtificeConfig } from '../postprocessors/artifice';
@@ -41,6 +43,7 @@ type Factory<T> = (config: never, deps: FactoryDeps) => T;
 export const builderFactories: Record<string, Factory<Builder>> = {
   null: (config: NullBuilderConfig) => new NullBuilder(config),
   file: (config: FileBuilderConfig) => new FileBuilder(config),
+  qemu: (config: QemuBuilderConfig, { render, cwd }) => new QemuBuilder(config, { render, cwd }),
 };
 
 export const provisionerFactories: Record<string, Factory<Provisioner>> = {

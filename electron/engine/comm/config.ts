@@ -51,7 +51,12 @@ export interface SshSettings {
  */
 export function sshSettings(config: CommunicatorConfig): SshSettings {
   let timeoutMs = toMilliseconds(config.ssh_timeout);
-  if (config.ssh_wait_timeout !== undefined && config.ssh_wait_timeout !== '') {
+  // 0 is the decoded config's "unset" (the schema fills every key): only a real value overrides.
+  if (
+    config.ssh_wait_timeout !== undefined &&
+    config.ssh_wait_timeout !== '' &&
+    config.ssh_wait_timeout !== 0
+  ) {
     timeoutMs = toMilliseconds(config.ssh_wait_timeout);
   }
   let handshakeAttempts = config.ssh_handshake_attempts ?? 0;

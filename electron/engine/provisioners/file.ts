@@ -31,7 +31,8 @@ export function prepareFile(config: FileConfig, cwd: string): Prepared {
   if (direction !== 'upload' && direction !== 'download')
     errors.push('Direction must be one of: download, upload.');
   const sources = [...(config.sources ?? [])];
-  if (config.source) sources.push(config.source);
+  // The schema's Prepare already appends `source` to `sources` (as Packer's does): add it only once.
+  if (config.source && !sources.includes(config.source)) sources.push(config.source);
   if (direction === 'upload' && !config.generated) {
     for (const s of sources) {
       if (!existsSync(resolve(cwd, s)))

@@ -77,7 +77,9 @@ export function prepareComponent(
     dialect: template.format,
     render: renderWith(ctx),
     host: options.host,
-    buildName: build.name,
+    // Packer's PackerBuildName, which names `output-<name>` and `packer-<name>`: the source name in HCL2
+    // (`output-cloudimg/packer-cloudimg`, as packer-maas relies on), the builder name in JSON.
+    buildName: build.sourceName,
     force: options.force,
     collectAll: options.collectAll,
   });

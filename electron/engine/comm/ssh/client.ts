@@ -344,11 +344,16 @@ export class SshCommunicator implements Communicator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A connection already gone (the guest powered off) emits no second 'close': nothing to wait for.
+    if (this.connectionLost) return;
     await new Promise<void>((resolve) => {
-      const done = () => resolve();
+      const timer = setTimeout(done, 2000);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
       this.client.once('close', done);
       this.client.end();
-      setTimeout(done, 2000).unref();
     });
   }
 }

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Runs first, as root: wait for cloud-init to finish with the build's seed, then refresh packages
+# where apt is available.
+cloud-init status --wait >/dev/null || true
+if command -v apt-get >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+fi
+echo "setup done on $(hostname)"
