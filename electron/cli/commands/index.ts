@@ -2,6 +2,7 @@
 import type { Command } from '../io';
 import { consoleCommand } from './console';
 import { fmtCommand } from './fmt';
+import { buildCommand } from './build';
 import { hcl2UpgradeCommand } from './hcl2_upgrade';
 import { inspectCommand } from './inspect';
 import { maasCommand } from './maas';
@@ -10,6 +11,7 @@ import { versionCommand } from './version';
 
 export const commands: Command[] = [
   versionCommand,
+  buildCommand,
   validateCommand,
   inspectCommand,
   consoleCommand,

@@ -161,6 +161,7 @@ export class CompressPostProcessor implements PostProcessor {
     const onBytes = (n: number) => progress.update((done += n));
 
     let file: Awaited<ReturnType<typeof fileSink>> | undefined;
+    let gzip: ParallelGzip | undefined;
     try {
       if (archive === 'zip') {
         ui.say(`Zipping ${target}`);
@@ -170,7 +171,7 @@ export class CompressPostProcessor implements PostProcessor {
         let sink: ByteSink = file;
         if (algorithm === 'pgzip') {
           ui.say(`Using pgzip compression with ${cores} cores for ${target}`);
-          sink = new ParallelGzip(file, gzipLevel(this.config.compression_level), cores);
+          sink = gzip = new ParallelGzip(file, gzipLevel(this.config.compression_level), cores);
         } else if (algorithm === 'lz4') {
           ui.say(`Using lz4 compression with ${cores} cores for ${target}`);
           sink = new Lz4Frame(file);
@@ -205,6 +206,7 @@ export class CompressPostProcessor implements PostProcessor {
         await sink.end();
       }
     } catch (err) {
+      await gzip?.abort();
       await file?.close();
       rmSync(absTarget, { force: true });
       throw err;

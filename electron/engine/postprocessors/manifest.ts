@@ -47,8 +47,9 @@ export function goJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/** Go's map marshalling, sorted keys; an empty map is written `null` (the decoder cannot tell unset from `{}`). */
 function sortedMap(map: Record<string, string> | null | undefined): Record<string, string> | null {
-  if (!map) return null;
+  if (!map || Object.keys(map).length === 0) return null;
   return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -65,14 +65,17 @@ export function prepareShellLocal(config: ShellLocalConfig, cwd: string): Prepar
   if (executeCommand.length === 0) executeCommand = ['/bin/sh', '-c', '{{.Vars}} {{.Script}}'];
   else if (executeCommand.length === 1) executeCommand = ['sh', '-c', executeCommand[0]];
 
+  // A decoded config has `command` folded into `inline` and `script` into `scripts` already.
+  const commandFolded = !!config.command && inline?.length === 1 && inline[0] === config.command;
+  const scriptFolded = !!config.script && scripts.length === 1 && scripts[0] === config.script;
   if (!config.command && !inline && scripts.length === 0 && !config.script) {
     errors.push('Command, Inline, Script and Scripts options cannot all be empty.');
   }
-  if (config.command) {
+  if (config.command && !commandFolded) {
     if (inline || scripts.length || config.script) errors.push(TOO_MANY);
     else inline = [config.command];
   }
-  if (config.script) {
+  if (config.script && !scriptFolded) {
     if (scripts.length || inline) errors.push(TOO_MANY);
     else scripts = [config.script];
   }
@@ -144,9 +147,14 @@ export async function runShellLocal(
       ui.say(`Running local shell script: ${script}`);
       let status: number;
       try {
-        status = (await runLocal(argv, ui, signal, { cwd: build.cwd })).status;
+        status = (
+          await runLocal(argv, ui, signal, {
+            cwd: build.cwd,
+            env: { ...process.env, PACKER_RUN_UUID: build.runUuid },
+          })
+        ).status;
       } catch (err) {
-        if (signal.aborted) throw err;
+        // A timeout or a cancel too: Packer's RunWithUi returns the context's error, reported this way.
         throw new Error(
           `Error executing script: ${absolute}\n\nPlease see output above for more information.`,
           {

@@ -54,7 +54,10 @@ export function prepareShell(config: ShellConfig, cwd: string): Prepared {
   const errors: string[] = [];
   const inline = config.inline && config.inline.length ? config.inline : undefined;
   let scripts = config.scripts ?? [];
-  if (config.script && scripts.length) errors.push('Only one of script or scripts can be specified.');
+  // A decoded config has `script` folded into `scripts` already.
+  const folded = scripts.length === 1 && scripts[0] === config.script;
+  if (config.script && scripts.length && !folded)
+    errors.push('Only one of script or scripts can be specified.');
   if (config.script) scripts = [config.script];
   if (scripts.length === 0 && !inline)
     errors.push('Either a script file or inline script must be specified.');

@@ -46,7 +46,8 @@ if pid == 0:
     os.execv(${JSON.stringify(PACKER)}, [${JSON.stringify(PACKER)}] + sys.argv[2:])
 out = b''
 pending = b''
-while True:
+deadline = time.time() + 100
+while time.time() < deadline:
     try:
         r, _, _ = select.select([fd], [], [], 0.3)
     except Exception:
@@ -61,8 +62,10 @@ while True:
         out += data
         pending += data
     elif answers and (pending.rstrip(b'\\r\\n').endswith(b'?') or pending.endswith(b'. ') or pending.endswith(b'? ')):
-        os.write(fd, (answers.pop(0) + '\\n').encode())
+        os.write(fd, (answers.pop(0) + '\\r').encode())
         pending = b''
+if time.time() >= deadline:
+    os.kill(pid, 9)
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode('utf8', 'replace').replace('\\r\\n', '\\n'))
 sys.exit(os.WEXITSTATUS(status))
