@@ -47,8 +47,11 @@ export interface RunOptions {
   sensitiveValues?: readonly string[];
   /** True when something can answer prompts (a terminal, an answers file, the GUI). */
   canAnswer: boolean;
-  /** Provisioner and post-processor addresses to pause before (gutter breakpoints). */
-  breakpoints?: readonly string[];
+  /**
+   * Provisioner and post-processor addresses to pause before (gutter breakpoints). A Set is consulted
+   * as it is at each component, so the app can add and remove breakpoints while the build runs.
+   */
+  breakpoints?: readonly string[] | ReadonlySet<string>;
   runUuid?: string;
   /** What the app adds to a run; the CLI leaves it out. */
   app?: AppRunHooks;
@@ -245,12 +248,13 @@ export class BuildSession {
     signal: AbortSignal,
   ): Promise<ArtifactInfo[]> {
     const app = this.options.app;
-    const breakpoints = new Set(this.options.breakpoints ?? []);
+    const given = this.options.breakpoints;
+    const breakpoints: ReadonlySet<string> = given instanceof Set ? given : new Set(given ?? []);
     const latestProvisioner = app?.latestProvisioner;
     const hook = new TemplateProvisionHook(plan.provisioners, plan.errorCleanupProvisioner, {
       build: info,
       temp,
-      ...(breakpoints.size ? { breakpoints } : {}),
+      breakpoints,
       ...(app?.interactiveErrors ? { askPerProvisioner: true } : {}),
       ...(latestProvisioner ? { latest: (p: PlannedProvisioner) => latestProvisioner(plan.name, p) } : {}),
     });
