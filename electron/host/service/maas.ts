@@ -169,7 +169,16 @@ export class MaasService {
       client.listBootResources({ timeoutMs: 30_000 }),
     );
     const synced = resources.filter((r) => r.type.toLowerCase() !== 'uploaded');
-    const architectures = [...new Set(synced.map((r) => r.architecture))].sort();
+    // MAAS's usable architectures: arch/subarch of its synced images, subarches included (amd64/generic).
+    const usable = new Set<string>();
+    for (const r of synced) {
+      usable.add(r.architecture);
+      const arch = r.architecture.split('/')[0];
+      for (const sub of (r.subarches ?? '').split(',').filter(Boolean)) usable.add(`${arch}/${sub}`);
+    }
+    const architectures = [...usable].sort(
+      (a, b) => Number(!a.endsWith('/generic')) - Number(!b.endsWith('/generic')) || a.localeCompare(b),
+    );
     const baseImages = [
       ...new Set(synced.filter((r) => r.name.startsWith('ubuntu/')).map((r) => r.name)),
     ].sort();
