@@ -12,23 +12,32 @@ import { startFakeRegion, type FakeRegion } from '../electron/engine/maas/fake-r
 import { storedFileProblems } from '../electron/engine/maas/fake-region/testing';
 import type { TestSshd } from '../electron/engine/testing/sshd';
 import { sshdAvailable, startSshd } from '../electron/engine/testing/sshd';
-import { expect, snap, test, type Kiln } from './fixtures';
+import { expect, outputDir, snap, test, type Kiln } from './fixtures';
 
-const WEB_ONLY =
-  "These specs open folders with Kiln's own open dialog, which only the web UI has (Electron shows the system's).";
-
-/** Writes a project folder and opens it with Kiln's open dialog. */
+/** Writes a project folder and opens it: with Kiln's own open dialog, or in Electron as its File menu does. */
 async function openProject(kiln: Kiln, name: string, files: Record<string, string>): Promise<string> {
-  test.skip(kiln.mode === 'electron', WEB_ONLY);
   const { page } = kiln;
   const dir = join(kiln.projects, name);
   await mkdir(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
-  await page.getByRole('button', { name: 'Open Folder…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Open a template folder' });
-  await dialog.getByRole('textbox', { name: 'Folder' }).fill(dir);
-  await dialog.getByRole('button', { name: 'Open', exact: true }).click();
-  await expect(dialog).toBeHidden();
+  if (kiln.app) {
+    // The system dialog cannot be driven: send what its Open Recent item sends.
+    await kiln.app.evaluate(({ BrowserWindow }, path) => {
+      BrowserWindow.getAllWindows()[0]?.webContents.send('kiln:event', {
+        topic: 'app',
+        type: 'menu',
+        command: 'open-path',
+        path,
+      });
+    }, dir);
+  } else {
+    await page.getByRole('button', { name: 'Open Folder…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Open a template folder' });
+    await dialog.getByRole('textbox', { name: 'Folder' }).fill(dir);
+    await dialog.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect(dialog).toBeHidden();
+  }
+  await expect(page.getByRole('toolbar', { name: 'Template' })).toBeVisible();
   return dir;
 }
 
@@ -223,6 +232,30 @@ test('a provisioner fails; fixed in the editor, Retry runs it again and the buil
   await snap(kiln, 'retried-succeeded');
 });
 
+test('-debug pauses after every step: Next steps once, Continue runs to the end', async ({ kiln }) => {
+  const { page } = kiln;
+  await openProject(kiln, 'debug', { 'three.pkr.hcl': THREE });
+  await trustFolder(page);
+  await page.getByRole('button', { name: 'Build…' }).click();
+  const form = page.getByRole('form', { name: 'Build options' });
+  await form.getByRole('checkbox', { name: /^Debug/ }).check();
+  await form.getByRole('button', { name: 'Start build' }).click();
+  const bar = pausedBar(page);
+  await expect(bar).toContainText("Debug: Pausing after run of step 'StepConnect'.");
+  await snap(kiln, 'debug-step');
+  await bar.getByRole('button', { name: 'Next' }).click();
+  await expect(bar).toContainText('Debug: paused before shell-local provisioner (three.pkr.hcl:8)');
+  await expect(log(page)).not.toContainText('step-one');
+  await bar.getByRole('button', { name: 'Next' }).click();
+  await expect(bar).toContainText('Debug: paused before shell-local provisioner (three.pkr.hcl:12)');
+  await expect(log(page)).toContainText('step-one');
+  await expect(log(page)).not.toContainText('step-two');
+  await bar.getByRole('button', { name: 'Continue' }).click();
+  await expect(state(page)).toHaveText('Succeeded');
+  await expect(log(page)).toContainText('step-three');
+  await expect(bar).toBeHidden();
+});
+
 test('Cancel stops a running build, cleans up and says so', async ({ kiln }) => {
   const { page } = kiln;
   await openProject(kiln, 'slow', {
@@ -291,7 +324,7 @@ build {
     await snap(kiln, 'guest-shell');
 
     const [detached] = await Promise.all([
-      page.context().waitForEvent('page'),
+      kiln.app ? kiln.app.waitForEvent('window') : page.context().waitForEvent('page'),
       page.getByRole('button', { name: 'Detach the guest shell into a window' }).click(),
     ]);
     const detachedShell = detached.getByRole('region', { name: 'Guest shell of null.remote' });
@@ -301,7 +334,7 @@ build {
     await detachedShell.click();
     await detached.keyboard.type('echo "detached $((40+2))"\n');
     await expect(detachedShell.locator('.xterm-rows')).toContainText('detached 42');
-    await detached.screenshot({ path: join('e2e/output', `${kiln.mode}-guest-shell-detached.png`) });
+    await detached.screenshot({ path: join(outputDir, `${kiln.mode}-guest-shell-detached.png`) });
     await detached.close();
 
     await pausedBar(page).getByRole('button', { name: 'Continue' }).click();
