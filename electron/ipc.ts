@@ -15,6 +15,7 @@ import { dispatchApiCall, type DispatchResult } from './api/dispatch';
 import { API_METHODS, IPC_EVENT_CHANNEL, ipcChannel } from './api/methods';
 import { IPC_STREAM_CHANNEL, isStreamControl, type PortMessage } from './api/streams';
 import type { ApiEvent, ApiService } from './api/types';
+import { EventBatcher } from './host/event-batcher';
 import type { StreamHub } from './host/service/builds/streams';
 
 export const APP_SCHEME = 'app';
@@ -39,7 +40,7 @@ export function isTrustedFrame(
 export interface ApiIpc {
   /** Marks a window's contents as allowed to call the Api (until it is destroyed). */
   trust(contents: WebContents): void;
-  /** Sends an event to every trusted window. */
+  /** Sends an event to every trusted window (batched with the events around it). */
   broadcast(event: ApiEvent): void;
   dispose(): void;
 }
@@ -96,6 +97,12 @@ export function registerApiIpc(
   streams?: StreamHub,
 ): ApiIpc {
   const trusted = new Set<number>();
+  // Events travel in batches (an array per message): a chatty build is a few messages a frame, not thousands.
+  const batcher = new EventBatcher((events) => {
+    for (const contents of getContents()) {
+      if (trusted.has(contents.id) && !contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, events);
+    }
+  });
   for (const method of API_METHODS) {
     ipcMain.handle(
       ipcChannel(method),
@@ -120,11 +127,10 @@ export function registerApiIpc(
       contents.once('destroyed', () => trusted.delete(contents.id));
     },
     broadcast(event) {
-      for (const contents of getContents()) {
-        if (trusted.has(contents.id) && !contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event);
-      }
+      batcher.push(event);
     },
     dispose() {
+      batcher.dispose();
       for (const method of API_METHODS) ipcMain.removeHandler(ipcChannel(method));
       trusted.clear();
     },

@@ -15,7 +15,10 @@ for (const method of API_METHODS) {
 }
 bridge.onEvent = (listener: ApiEventListener) => {
   if (typeof listener !== 'function') throw new TypeError('onEvent needs a function');
-  const handler = (_event: IpcRendererEvent, payload: ApiEvent) => listener(payload);
+  // The main process sends events in batches (arrays), in order.
+  const handler = (_event: IpcRendererEvent, payload: ApiEvent[]) => {
+    if (Array.isArray(payload)) for (const event of payload) listener(event);
+  };
   ipcRenderer.on(IPC_EVENT_CHANNEL, handler);
   return () => {
     ipcRenderer.removeListener(IPC_EVENT_CHANNEL, handler);

@@ -199,6 +199,10 @@ export function socketApi(
       for (const l of [...listeners]) l(msg.event as ApiEvent);
       return;
     }
+    if (msg.kind === 'events') {
+      for (const event of msg.events) for (const l of [...listeners]) l(event);
+      return;
+    }
     const waiter = pending.get(msg.id);
     if (!waiter) return;
     pending.delete(msg.id);

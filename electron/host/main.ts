@@ -15,6 +15,7 @@ import { isStreamControl, STREAM_PATH } from '../api/streams';
 import { WIRE_PATH, type WireMessage } from '../api/wire';
 import { FileProfileStore, defaultProfilesPath } from '../engine/maas/profiles';
 import { contentSecurityPolicy } from './csp';
+import { EventBatcher } from './event-batcher';
 import { galleryDir as defaultGalleryDir, rendererDir as defaultRendererDir } from './paths';
 import type { StreamEnd } from './service/builds/streams';
 import { createKilnService, defaultConfigDir, defaultDataDir } from './service/service';
@@ -55,10 +56,15 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const token = options.token ?? randomBytes(24).toString('base64url');
   const rendererRoot = options.rendererDir ?? defaultRendererDir();
   const sockets = new Set<WebSocket>();
-  const broadcast = (event: ApiEvent) => {
-    const frame = JSON.stringify({ kind: 'event', event } satisfies WireMessage);
+  const batcher = new EventBatcher((events) => {
+    const frame = JSON.stringify(
+      (events.length === 1
+        ? { kind: 'event', event: events[0] }
+        : { kind: 'events', events }) satisfies WireMessage,
+    );
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(frame);
-  };
+  });
+  const broadcast = (event: ApiEvent) => batcher.push(event);
   const configDir = options.configDir ?? defaultConfigDir();
   // No keychain here: keys live in the CLI's own 0600 file (in the given config folder for tests).
   const profilesFile = options.configDir
@@ -211,6 +217,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       for (const s of sockets) s.terminate();
       wss.close();
       await service.dispose();
+      batcher.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
