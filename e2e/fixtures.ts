@@ -38,6 +38,8 @@ export interface Kiln {
   /** A fresh, empty folder to create projects in. */
   projects: string;
   mode: 'web' | 'electron';
+  /** The Electron app, in the electron project. */
+  app?: ElectronApplication;
 }
 
 export const test = base.extend<{ kiln: Kiln }>({
@@ -61,7 +63,7 @@ export const test = base.extend<{ kiln: Kiln }>({
           env: { ...process.env, KILN_CONFIG_DIR: configDir, HOME: scratch },
         });
         try {
-          await use({ page: await app.firstWindow(), projects, mode: 'electron' });
+          await use({ page: await app.firstWindow(), projects, mode: 'electron', app });
         } finally {
           await app.close();
         }

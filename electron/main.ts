@@ -21,6 +21,7 @@ import { appRoot } from './host/paths';
 import { createKilnService } from './host/service/service';
 import { mimeType, staticPath } from './host/static';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, registerApiIpc } from './ipc';
+import { KeychainProfileStore, keychainStorage } from './keychain-profiles';
 
 protocol.registerSchemesAsPrivileged([
   // standard + secure: a real origin for the page and its workers; no CORS or fetch beyond our own files.
@@ -40,10 +41,19 @@ function sendMenu(command: MenuCommand, path?: string): void {
   ipc.broadcast(event);
 }
 
+const configDir = process.env.KILN_CONFIG_DIR ?? app.getPath('userData');
 const service = createKilnService({
   platform: 'electron',
-  configDir: process.env.KILN_CONFIG_DIR ?? app.getPath('userData'),
+  configDir,
+  dataDir: process.env.KILN_DATA_DIR ?? join(app.getPath('userData'), 'data'),
   galleryDir: galleryRoot,
+  maasProfiles: {
+    store: new KeychainProfileStore(configDir),
+    // safeStorage answers only once the app is ready; the service asks when the settings open.
+    get storage() {
+      return keychainStorage();
+    },
+  },
   emit: (event) => ipc.broadcast(event),
   onRecentChanged: (recent) => {
     Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(recent)));
@@ -70,7 +80,11 @@ const service = createKilnService({
   },
 });
 
-const ipc = registerApiIpc(service, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+const ipc = registerApiIpc(
+  service,
+  () => BrowserWindow.getAllWindows().map((w) => w.webContents),
+  service.streams,
+);
 
 async function refreshMenu(): Promise<void> {
   const recent = await service.recentWorkspaces({}).catch(() => [] as RecentWorkspace[]);
@@ -139,6 +153,23 @@ function serveRenderer(): void {
   });
 }
 
+/** Every Kiln window, the main one and detached consoles alike, runs with these settings. */
+const webPreferences: Electron.WebPreferences = {
+  preload: join(__dirname, 'preload.cjs'),
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  spellcheck: false,
+  navigateOnDragDrop: false,
+};
+
+/** A detached console: Kiln's own page, showing one build's console, shell or screen. */
+const DETACHED_CONSOLE = `${APP_ORIGIN}/index.html#console?`;
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
@@ -148,18 +179,7 @@ function createWindow(): BrowserWindow {
     title: 'Kiln',
     show: false,
     backgroundColor: '#1e1e1e',
-    webPreferences: {
-      preload: join(__dirname, 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-      navigateOnDragDrop: false,
-    },
+    webPreferences,
   });
   ipc.trust(win.webContents);
   win.once('ready-to-show', () => win.show());
@@ -174,7 +194,27 @@ app.on('web-contents-created', (_event, contents) => {
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // New windows: only a detached console of Kiln's own page, opened by one of Kiln's windows.
+  contents.setWindowOpenHandler(({ url }) =>
+    url.startsWith(DETACHED_CONSOLE) &&
+    !contents.isDestroyed() &&
+    contents.getURL().startsWith(`${APP_ORIGIN}/`)
+      ? {
+          action: 'allow',
+          overrideBrowserWindowOptions: {
+            width: 900,
+            height: 600,
+            title: 'Kiln console',
+            backgroundColor: '#1e1e1e',
+            webPreferences,
+          },
+        }
+      : { action: 'deny' },
+  );
+  contents.on('did-create-window', (win, { url }) => {
+    if (url.startsWith(DETACHED_CONSOLE)) ipc.trust(win.webContents);
+    else win.destroy();
+  });
 });
 
 if (!app.requestSingleInstanceLock()) {
@@ -197,8 +237,15 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
-    ipc.dispose();
-    void service.dispose();
+  // Quitting waits for running builds to cancel and clean up (VMs stopped, temporary files removed).
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed) return;
+    event.preventDefault();
+    disposed = true;
+    void service.dispose().finally(() => {
+      ipc.dispose();
+      app.quit();
+    });
   });
 }

@@ -7,6 +7,8 @@ import { startHost, type RunningHost } from '../host/main';
 import { socketApi } from './client';
 import { ApiError } from './errors';
 import type { ApiEvent } from './types';
+import type { TestSshd } from '../engine/testing/sshd';
+import { sshdAvailable, startSshd } from '../engine/testing/sshd';
 
 let dir: string;
 let host: RunningHost;
@@ -57,5 +59,69 @@ describe('socketApi', () => {
 
   it('says so when the token is wrong', async () => {
     await expect(socketApi(host.origin, 'wrong', impl)).rejects.toThrow(/could not connect/);
+  });
+});
+
+describe.skipIf(!sshdAvailable())('attachStream over the web host', { timeout: 60_000 }, () => {
+  let sshd: TestSshd;
+  beforeEach(async () => {
+    sshd = await startSshd();
+  });
+  afterEach(async () => sshd?.stop());
+
+  it('carries a guest shell both ways on its own token-checked socket, and refuses an unknown stream', async () => {
+    const project = join(dir, 'remote');
+    await mkdir(project);
+    await writeFile(
+      join(project, 'r.pkr.hcl'),
+      `source "null" "r" {
+  ssh_host = "127.0.0.1"
+  ssh_port = ${sshd.port}
+  ssh_username = "${sshd.user}"
+  ssh_private_key_file = "${sshd.privateKeyFile}"
+}
+build {
+  sources = ["source.null.r"]
+  provisioner "breakpoint" {}
+}
+`,
+    );
+    const api = await socketApi(host.origin, host.token, impl);
+    const events: ApiEvent[] = [];
+    api.onEvent((e) => events.push(e));
+    const ws = await api.openWorkspace({ path: project });
+    const run = await api.startBuild({ workspaceId: ws.id, onError: 'cleanup', debug: false });
+    await expect
+      .poll(() => events.some((e) => e.topic === 'build' && e.event.type === 'prompt'), { timeout: 20_000 })
+      .toBe(true);
+    const { streamId } = await api.openStream({
+      runId: run.runId,
+      build: 'null.r',
+      stream: 'shell',
+      cols: 100,
+      rows: 30,
+    });
+    const stream = await api.attachStream(streamId);
+    let output = '';
+    stream.onData((d) => (output += new TextDecoder().decode(d)));
+    stream.resize(120, 40);
+    stream.send('stty size; echo "sum=$((20+22))"\n');
+    await expect.poll(() => output, { timeout: 10_000 }).toContain('sum=42');
+    expect(output).toContain('40 120');
+    const closed = new Promise<string>((resolve) => stream.onClose(resolve));
+    await api.controlBuild({ runId: run.runId, control: { type: 'continue' } });
+    expect(await closed).toMatch(/guest shell ended|connection to Kiln closed/);
+
+    // A stream id is good once, and only with the token.
+    const again = await api.attachStream(streamId);
+    const reason = await new Promise<string>((resolve) => again.onClose(resolve));
+    expect(reason).toMatch(/unknown or has expired/);
+    const noToken = new BrowserLikeSocket(`${host.origin.replace('http', 'ws')}/stream?id=${streamId}`);
+    const refused = await new Promise<string>((resolve) => {
+      noToken.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      noToken.on('error', () => resolve('error'));
+    });
+    expect(refused).toBe('401');
+    api.close();
   });
 });

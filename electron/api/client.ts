@@ -4,15 +4,147 @@
  */
 import { ApiError, isApiErrorShape } from './errors';
 import { API_METHODS } from './methods';
-import type { ApiEvent, ApiEventListener, ApiMethod, KilnApi, KilnBridge } from './types';
+import { isStreamControl, STREAM_PATH, type PortMessage, type StreamPortMessage } from './streams';
+import type { ApiEvent, ApiEventListener, ApiMethod, KilnApi, KilnBridge, StreamConnection } from './types';
 import { WIRE_PATH, type WireMessage } from './wire';
 
 type Caller = (method: ApiMethod, input: unknown) => Promise<unknown>;
+type Attach = (streamId: string) => Promise<StreamConnection>;
 
-function buildApi(call: Caller, onEvent: (listener: ApiEventListener) => () => void): KilnApi {
-  const api = { onEvent } as Record<string, unknown>;
+function buildApi(
+  call: Caller,
+  onEvent: (listener: ApiEventListener) => () => void,
+  attachStream: Attach,
+): KilnApi {
+  const api = { onEvent, attachStream } as Record<string, unknown>;
   for (const method of API_METHODS) api[method] = (input: unknown) => call(method, input);
   return api as KilnApi;
+}
+
+/** The listeners and the end of one stream, whatever carries it. */
+class StreamEnds {
+  private readonly dataListeners: Array<(data: Uint8Array) => void> = [];
+  private readonly closeListeners: Array<(reason: string) => void> = [];
+  private backlog: Uint8Array[] = [];
+  private closedWith: string | undefined;
+
+  data(bytes: Uint8Array): void {
+    if (this.dataListeners.length === 0) this.backlog.push(bytes);
+    for (const l of this.dataListeners) l(bytes);
+  }
+
+  closed(reason: string): void {
+    if (this.closedWith !== undefined) return;
+    this.closedWith = reason;
+    for (const l of this.closeListeners) l(reason);
+  }
+
+  onData(listener: (data: Uint8Array) => void): void {
+    this.dataListeners.push(listener);
+    // Bytes that came before anyone listened (a screen replayed at once) go to the first listener.
+    for (const b of this.backlog) listener(b);
+    this.backlog = [];
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedWith !== undefined) listener(this.closedWith);
+    else this.closeListeners.push(listener);
+  }
+}
+
+const PORT_WAIT_MS = 10_000;
+
+/** Electron: the main process posts each stream's MessagePort; the preload passes it on as a window message. */
+function attachPort(streamId: string): Promise<StreamConnection> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      window.removeEventListener('message', onMessage);
+      reject(new ApiError('io', 'the console stream did not arrive'));
+    }, PORT_WAIT_MS);
+    const onMessage = (ev: MessageEvent) => {
+      if (ev.source !== window || (ev.data as StreamPortMessage | null)?.kilnStream !== streamId) return;
+      const port = ev.ports[0];
+      if (!port) return;
+      clearTimeout(timer);
+      window.removeEventListener('message', onMessage);
+      const ends = new StreamEnds();
+      port.onmessage = (m: MessageEvent) => {
+        const msg = m.data as PortMessage;
+        if (msg?.kind === 'data' && msg.data instanceof Uint8Array) ends.data(msg.data);
+        else if (msg?.kind === 'closed') {
+          ends.closed(msg.reason);
+          port.close();
+        }
+      };
+      port.start();
+      resolve({
+        send: (data) =>
+          port.postMessage({
+            kind: 'data',
+            data: typeof data === 'string' ? new TextEncoder().encode(data) : data,
+          } satisfies PortMessage),
+        resize: (cols, rows) => port.postMessage({ kind: 'resize', cols, rows } satisfies PortMessage),
+        close: () => {
+          port.postMessage({ kind: 'closed', reason: 'closed by the UI' } satisfies PortMessage);
+          port.close();
+          ends.closed('closed');
+        },
+        onData: (l) => ends.onData(l),
+        onClose: (l) => ends.onClose(l),
+      });
+    };
+    window.addEventListener('message', onMessage);
+  });
+}
+
+/** The web host: each stream is its own WebSocket, with the same token as the Api's. */
+function attachSocket(
+  origin: string,
+  token: string,
+  streamId: string,
+  WebSocketImpl: typeof WebSocket,
+): Promise<StreamConnection> {
+  const url = `${origin.replace(/^http/, 'ws')}${STREAM_PATH}?token=${encodeURIComponent(token)}&id=${encodeURIComponent(streamId)}`;
+  const socket = new WebSocketImpl(url);
+  socket.binaryType = 'arraybuffer';
+  const ends = new StreamEnds();
+  socket.addEventListener('message', (ev: MessageEvent) => {
+    if (typeof ev.data === 'string') {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (isStreamControl(msg) && msg.kind === 'closed') ends.closed(msg.reason);
+      return;
+    }
+    ends.data(new Uint8Array(ev.data as ArrayBuffer));
+  });
+  socket.addEventListener('close', () => ends.closed('the connection to Kiln closed'));
+  return new Promise((resolve, reject) => {
+    socket.addEventListener(
+      'open',
+      () =>
+        resolve({
+          send: (data) => {
+            if (socket.readyState === socket.OPEN)
+              socket.send(typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data));
+          },
+          resize: (cols, rows) => {
+            if (socket.readyState === socket.OPEN)
+              socket.send(JSON.stringify({ kind: 'resize', cols, rows }));
+          },
+          close: () => socket.close(1000),
+          onData: (l) => ends.onData(l),
+          onClose: (l) => ends.onClose(l),
+        }),
+      { once: true },
+    );
+    socket.addEventListener('error', () => reject(new ApiError('io', 'could not open the console stream')), {
+      once: true,
+    });
+  });
 }
 
 /** The Api over Electron's preload bridge. */
@@ -29,6 +161,7 @@ export function bridgeApi(bridge: KilnBridge): KilnApi {
         : new ApiError('internal', String(result.error));
     },
     (listener) => bridge.onEvent(listener),
+    attachPort,
   );
 }
 
@@ -66,6 +199,10 @@ export function socketApi(
       for (const l of [...listeners]) l(msg.event as ApiEvent);
       return;
     }
+    if (msg.kind === 'events') {
+      for (const event of msg.events) for (const l of [...listeners]) l(event);
+      return;
+    }
     const waiter = pending.get(msg.id);
     if (!waiter) return;
     pending.delete(msg.id);
@@ -92,10 +229,14 @@ export function socketApi(
   return new Promise((resolve, reject) => {
     const onOpen = () => {
       socket.removeEventListener('error', onError);
-      const api = buildApi(call, (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      }) as SocketApi;
+      const api = buildApi(
+        call,
+        (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+        (streamId) => attachSocket(origin, token, streamId, WebSocketImpl),
+      ) as SocketApi;
       api.close = () => socket.close();
       api.closed = closed;
       resolve(api);

@@ -30,6 +30,42 @@ export const workspacePath = z
 
 const workspaceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a workspace id');
 const empty = z.strictObject({});
+const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a run id');
+/** A build name as Packer makes them (`null`, `mybuild.qemu.ubuntu`). */
+const buildName = z.string().min(1).max(500).refine(noNul, 'must not contain a NUL character');
+/** A component address from the template model (`build[0].provisioner[2]`, `post-processors[1][0]`). */
+const componentAddress = z
+  .string()
+  .max(300)
+  .regex(/^[A-Za-z0-9_.[\]"-]+$/, 'is not a component address');
+const shortText = (max: number) => z.string().max(max).refine(noNul, 'must not contain a NUL character');
+const onError = z.enum(['cleanup', 'abort', 'ask', 'run-cleanup-provisioner']);
+const answerSource = z.enum(['terminal', 'file', 'gui', 'test']);
+const buildControl = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('answer'),
+    promptId: z.string().max(64),
+    answer: shortText(1000),
+    source: answerSource.optional(),
+  }),
+  z.strictObject({
+    type: z.literal('continue'),
+    build: buildName.optional(),
+    source: answerSource.optional(),
+  }),
+  z.strictObject({ type: z.literal('abort'), reason: shortText(500).optional() }),
+]);
+const profileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'is not a profile name');
+const maasUrl = shortText(2000).min(1);
+const maasApiKey = shortText(500).min(1);
+const uploadFields = z.strictObject({
+  name: shortText(200).min(1),
+  title: shortText(500),
+  architecture: shortText(100).min(1),
+  filetype: shortText(20).min(1),
+  baseImage: shortText(100).optional(),
+});
+const terminalSize = z.number().int().min(2).max(1000);
 
 export const apiInputSchemas = {
   appInfo: empty,
@@ -56,4 +92,58 @@ export const apiInputSchemas = {
     templateId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'is not a gallery template id'),
     destination: absolutePath,
   }),
+  startBuild: z.strictObject({
+    workspaceId,
+    only: z.array(shortText(200).min(1)).max(100).optional(),
+    except: z.array(shortText(200).min(1)).max(100).optional(),
+    vars: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,199}$/, 'is not a variable name'),
+        shortText(100_000),
+      )
+      .optional(),
+    varFiles: z.array(workspacePath).max(50).optional(),
+    onError,
+    debug: z.boolean(),
+    force: z.boolean().optional(),
+  }),
+  controlBuild: z.strictObject({ runId, control: buildControl }),
+  cancelBuild: z.strictObject({ runId }),
+  listBuilds: z.strictObject({ root: absolutePath.optional() }),
+  getBuild: z.strictObject({ runId, maxEvents: z.number().int().min(1).max(200_000).optional() }),
+  deleteBuild: z.strictObject({ runId }),
+  setBreakpoints: z.strictObject({ workspaceId, breakpoints: z.array(componentAddress).max(1000) }),
+  setTrust: z.strictObject({ workspaceId, trusted: z.boolean() }),
+  checkTrust: z.strictObject({ workspaceId }),
+  openStream: z.strictObject({
+    runId,
+    build: buildName,
+    stream: z.enum(['serial', 'shell']),
+    cols: terminalSize,
+    rows: terminalSize,
+  }),
+  vmScreenshot: z.strictObject({ runId, build: buildName }),
+  maasProfiles: empty,
+  maasSaveProfile: z.strictObject({
+    name: profileName,
+    url: maasUrl,
+    apiKey: maasApiKey,
+    makeDefault: z.boolean().optional(),
+  }),
+  maasRemoveProfile: z.strictObject({ name: profileName }),
+  maasTestConnection: z.union([
+    z.strictObject({ profile: profileName }),
+    z.strictObject({ url: maasUrl, apiKey: maasApiKey }),
+  ]),
+  maasListImages: z.strictObject({ profile: profileName }),
+  maasDeleteImage: z.strictObject({ profile: profileName, id: z.number().int().min(0) }),
+  maasPlanUpload: z.strictObject({
+    runId,
+    file: absolutePath,
+    profile: profileName,
+    fields: uploadFields.partial().optional(),
+  }),
+  maasUpload: z.strictObject({ runId, file: absolutePath, profile: profileName, fields: uploadFields }),
+  maasCancelUpload: z.strictObject({ uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
+  maasUploads: empty,
 } satisfies { [M in ApiMethod]: z.ZodType<ApiInputs[M]> };

@@ -4,6 +4,28 @@
  * WebSocket; both validate every input with the zod schemas in `schemas.ts` before it reaches the service.
  * The renderer imports only types from here (and the method list), never an implementation.
  */
+import type {
+  ApiBuildEvent,
+  BuildControl,
+  BuildRunDetail,
+  BuildRunSummary,
+  OpenStreamInput,
+  StartBuildInput,
+  VmScreenshot,
+  WorkspaceTrust,
+} from './build-types';
+import type {
+  MaasConnectionInfo,
+  MaasImage,
+  MaasProfilesResult,
+  MaasTarget,
+  MaasUploadFields,
+  MaasUploadPlan,
+  MaasUploadState,
+} from './maas-types';
+
+export type * from './build-types';
+export type * from './maas-types';
 
 /** Where Kiln runs: the Electron shell or the web host in a browser. */
 export type AppPlatform = 'electron' | 'web';
@@ -66,6 +88,10 @@ export interface WorkspaceInfo {
   tree: TreeEntry[];
   /** True when the tree was cut short because the folder is very large. */
   treeTruncated: boolean;
+  /** Breakpoints set in the editor gutter, by component address (kept per workspace, not in the file). */
+  breakpoints: string[];
+  /** Whether this folder may run local commands (shell-local, http data sources). */
+  trust: WorkspaceTrust;
 }
 
 export interface SaveResult {
@@ -123,7 +149,14 @@ export type ApiEvent =
       size?: number;
     }
   | { topic: 'workspace'; type: 'tree-truncated'; workspaceId: string }
-  | { topic: 'app'; type: 'menu'; command: MenuCommand; path?: string };
+  | { topic: 'app'; type: 'menu'; command: MenuCommand; path?: string }
+  /** A build event of a run, in order (`seq` from 1, so a snapshot from getBuild and the events meet). */
+  | { topic: 'build'; runId: string; seq: number; event: ApiBuildEvent }
+  /** A run started, paused, went on, finished, had its artifacts checked, or was deleted. */
+  | { topic: 'run'; type: 'run-changed'; run: BuildRunSummary }
+  | { topic: 'run'; type: 'run-removed'; runId: string }
+  /** An upload to MAAS moved on (throttled to a few a second) or ended. */
+  | { topic: 'maas'; type: 'upload'; upload: MaasUploadState };
 
 export type ApiEventListener = (event: ApiEvent) => void;
 
@@ -141,6 +174,27 @@ export interface ApiInputs {
   forgetRecent: { path: string };
   listGallery: Record<string, never>;
   createFromGallery: { templateId: string; destination: string };
+  startBuild: StartBuildInput;
+  controlBuild: { runId: string; control: BuildControl };
+  cancelBuild: { runId: string };
+  listBuilds: { root?: string };
+  getBuild: { runId: string; maxEvents?: number };
+  deleteBuild: { runId: string };
+  setBreakpoints: { workspaceId: string; breakpoints: string[] };
+  setTrust: { workspaceId: string; trusted: boolean };
+  checkTrust: { workspaceId: string };
+  openStream: OpenStreamInput;
+  vmScreenshot: { runId: string; build: string };
+  maasProfiles: Record<string, never>;
+  maasSaveProfile: { name: string; url: string; apiKey: string; makeDefault?: boolean };
+  maasRemoveProfile: { name: string };
+  maasTestConnection: MaasTarget;
+  maasListImages: { profile: string };
+  maasDeleteImage: { profile: string; id: number };
+  maasPlanUpload: { runId: string; file: string; profile: string; fields?: Partial<MaasUploadFields> };
+  maasUpload: { runId: string; file: string; profile: string; fields: MaasUploadFields };
+  maasCancelUpload: { uploadId: string };
+  maasUploads: Record<string, never>;
 }
 
 /** What each verb resolves to. */
@@ -160,14 +214,54 @@ export interface ApiOutputs {
   forgetRecent: RecentWorkspace[];
   listGallery: GalleryTemplate[];
   createFromGallery: WorkspaceInfo;
+  startBuild: BuildRunSummary;
+  /** False when there was nothing to answer (the prompt was answered already). */
+  controlBuild: boolean;
+  cancelBuild: void;
+  /** Newest first: live runs and the history kept on disk. */
+  listBuilds: BuildRunSummary[];
+  getBuild: BuildRunDetail;
+  deleteBuild: void;
+  setBreakpoints: string[];
+  setTrust: WorkspaceTrust;
+  checkTrust: WorkspaceTrust;
+  /** A stream to attach with `KilnApi.attachStream` within a few seconds. */
+  openStream: { streamId: string };
+  /** Null when the build has no VM screen now. */
+  vmScreenshot: VmScreenshot | null;
+  maasProfiles: MaasProfilesResult;
+  maasSaveProfile: MaasProfilesResult;
+  maasRemoveProfile: MaasProfilesResult;
+  maasTestConnection: MaasConnectionInfo;
+  maasListImages: MaasImage[];
+  maasDeleteImage: void;
+  maasPlanUpload: MaasUploadPlan;
+  maasUpload: MaasUploadState;
+  maasCancelUpload: void;
+  maasUploads: MaasUploadState[];
 }
 
 export type ApiMethod = keyof ApiInputs;
+
+/**
+ * A console stream as the renderer holds it: bytes both ways (a terminal's output and its keys), the
+ * terminal's size, and its end. Electron carries it on a MessagePort, the web host on its own WebSocket.
+ */
+export interface StreamConnection {
+  send(data: Uint8Array | string): void;
+  resize(cols: number, rows: number): void;
+  close(): void;
+  onData(listener: (data: Uint8Array) => void): void;
+  /** Called once with why the stream ended. */
+  onClose(listener: (reason: string) => void): void;
+}
 
 /** The Api as the renderer sees it: one async function per verb, plus the event subscription. */
 export type KilnApi = { [M in ApiMethod]: (input: ApiInputs[M]) => Promise<ApiOutputs[M]> } & {
   /** Subscribes to engine events; returns the function that unsubscribes. */
   onEvent(listener: ApiEventListener): () => void;
+  /** Connects to a stream `openStream` made. */
+  attachStream(streamId: string): Promise<StreamConnection>;
 };
 
 /** A verb's outcome as a transport carries it: the value, or the error with its code intact. */
@@ -195,6 +289,10 @@ export type ApiErrorCode =
   | 'exists'
   | 'unsupported'
   | 'io'
+  /** The workspace's folder is not trusted to run what it asks for (shell-local, http data). */
+  | 'untrusted'
+  /** A MAAS region refused; the message is the region's own words. */
+  | 'refused'
   | 'internal';
 
 export interface ApiErrorShape {

@@ -13,7 +13,9 @@ export interface WireRequest {
 export type WireMessage =
   | { kind: 'result'; id: number; value: unknown }
   | { kind: 'error'; id: number; error: ApiErrorShape }
-  | { kind: 'event'; event: ApiEvent };
+  | { kind: 'event'; event: ApiEvent }
+  /** Several events, in order (the host batches busy streams of events). */
+  | { kind: 'events'; events: ApiEvent[] };
 
 /** Sub-path of the host's WebSocket endpoint; the token goes in the `token` query parameter. */
 export const WIRE_PATH = '/api';

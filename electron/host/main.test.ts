@@ -68,7 +68,7 @@ function call(ws: WebSocket, id: number, method: string, input: unknown): Promis
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
       const msg = JSON.parse(data.toString()) as WireMessage;
-      if (msg.kind !== 'event' && msg.id === id) {
+      if ((msg.kind === 'result' || msg.kind === 'error') && msg.id === id) {
         ws.off('message', onMessage);
         resolve(msg);
       }

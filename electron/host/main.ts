@@ -6,14 +6,19 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { dispatchApiCall } from '../api/dispatch';
 import type { ApiEvent } from '../api/types';
+import { isStreamControl, STREAM_PATH } from '../api/streams';
 import { WIRE_PATH, type WireMessage } from '../api/wire';
+import { FileProfileStore, defaultProfilesPath } from '../engine/maas/profiles';
 import { contentSecurityPolicy } from './csp';
+import { EventBatcher } from './event-batcher';
 import { galleryDir as defaultGalleryDir, rendererDir as defaultRendererDir } from './paths';
-import { createKilnService, defaultConfigDir } from './service/service';
+import type { StreamEnd } from './service/builds/streams';
+import { createKilnService, defaultConfigDir, defaultDataDir } from './service/service';
 import { sendStatic } from './static';
 
 export interface HostOptions {
@@ -21,6 +26,8 @@ export interface HostOptions {
   /** Print the URL with its token. */
   announce?: boolean;
   configDir?: string;
+  /** The build history's folder; `<configDir>/data` when only configDir is given (tests). */
+  dataDir?: string;
   galleryDir?: string;
   rendererDir?: string;
   /** A fixed token (tests); random otherwise. */
@@ -49,14 +56,33 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const token = options.token ?? randomBytes(24).toString('base64url');
   const rendererRoot = options.rendererDir ?? defaultRendererDir();
   const sockets = new Set<WebSocket>();
-  const broadcast = (event: ApiEvent) => {
-    const frame = JSON.stringify({ kind: 'event', event } satisfies WireMessage);
+  const batcher = new EventBatcher((events) => {
+    const frame = JSON.stringify(
+      (events.length === 1
+        ? { kind: 'event', event: events[0] }
+        : { kind: 'events', events }) satisfies WireMessage,
+    );
     for (const s of sockets) if (s.readyState === s.OPEN) s.send(frame);
-  };
+  });
+  const broadcast = (event: ApiEvent) => batcher.push(event);
+  const configDir = options.configDir ?? defaultConfigDir();
+  // No keychain here: keys live in the CLI's own 0600 file (in the given config folder for tests).
+  const profilesFile = options.configDir
+    ? join(options.configDir, 'maas-profiles.json')
+    : defaultProfilesPath();
   const service = createKilnService({
     platform: 'web',
-    configDir: options.configDir ?? defaultConfigDir(),
+    configDir,
+    dataDir: options.dataDir ?? (options.configDir ? join(options.configDir, 'data') : defaultDataDir()),
     galleryDir: options.galleryDir ?? defaultGalleryDir(),
+    maasProfiles: {
+      store: new FileProfileStore(profilesFile),
+      storage: {
+        kind: 'file',
+        detail: profilesFile,
+        warning: `Kiln in a browser has no access to your keychain: MAAS API keys are kept in ${profilesFile}, readable only by you (mode 0600), the file the kiln command line uses.`,
+      },
+    },
     emit: broadcast,
   });
 
@@ -95,10 +121,15 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://host');
-    if (url.pathname !== WIRE_PATH || !allowedHosts().has(req.headers.host ?? ''))
+    if (
+      (url.pathname !== WIRE_PATH && url.pathname !== STREAM_PATH) ||
+      !allowedHosts().has(req.headers.host ?? '')
+    )
       return refuse(socket, '404 Not Found');
     if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(socket, '403 Forbidden');
     if (!sameToken(url.searchParams.get('token'), token)) return refuse(socket, '401 Unauthorized');
+    if (url.pathname === STREAM_PATH)
+      return acceptStream(req, socket, head, url.searchParams.get('id') ?? '');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -108,6 +139,47 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       });
     });
   });
+
+  /** A console stream: binary frames are bytes both ways, text frames the few control messages. */
+  const acceptStream = (req: IncomingMessage, socket: Duplex, head: Buffer, id: string) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      let end: StreamEnd | undefined;
+      const control = (message: object) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      };
+      end = service.streams.claim(id, {
+        data: (bytes) => {
+          if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: true });
+        },
+        closed: (reason) => {
+          control({ kind: 'closed', reason });
+          ws.close(1000);
+        },
+      });
+      if (!end) {
+        control({ kind: 'closed', reason: 'This console stream is unknown or has expired; open it again.' });
+        ws.close(1008);
+        return;
+      }
+      ws.on('message', (data, isBinary) => {
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+        if (isBinary) return end?.input(bytes);
+        let message: unknown;
+        try {
+          message = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          return ws.close(1007, 'not JSON');
+        }
+        if (isStreamControl(message) && message.kind === 'resize') end?.resize(message.cols, message.rows);
+      });
+      ws.on('close', () => {
+        sockets.delete(ws);
+        end?.close();
+        end = undefined;
+      });
+    });
+  };
 
   const answer = async (ws: WebSocket, text: string) => {
     let request: { id?: unknown; method?: unknown; input?: unknown };
@@ -145,6 +217,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       for (const s of sockets) s.terminate();
       wss.close();
       await service.dispose();
+      batcher.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -11,6 +11,8 @@ import type {
   PipelineChain,
 } from '../../electron/engine/template/language/types';
 import type { Diagnostic, Range } from '../../electron/engine/template/source';
+import { pausedAddresses } from '../builds/live';
+import { useBuilds } from '../builds/store';
 import { schemas } from '../pipeline/schemas';
 import { session } from '../workspace/session';
 import { useStore } from '../state/store';
@@ -67,13 +69,16 @@ function Card({ block, position, siblings, index }: CardProps) {
   const diagnostics = useStore((s) => s.diagnostics);
   const selected = useStore((s) => s.selectedBlock === block.address);
   const json = useStore((s) => s.pipeline?.format === 'json');
+  const breakpoint = useStore((s) => s.workspace?.breakpoints.includes(block.address) ?? false);
+  const paused = useBuilds((s) => pausedAddresses(s).includes(block.address));
   const { errors, warnings } = countIn(diagnostics, block.range);
   const name = label(block, position);
   const movable = index !== undefined && siblings !== undefined;
   return (
     <article
-      className={`card pipeline-card ${block.role} ${selected ? 'selected' : ''} ${block.disabled ? 'disabled' : ''}`}
+      className={`card pipeline-card ${block.role} ${selected ? 'selected' : ''} ${block.disabled ? 'disabled' : ''} ${paused ? 'paused' : ''}`}
       aria-label={name}
+      aria-current={paused ? 'step' : undefined}
     >
       <header>
         <span className="card-title">
@@ -91,6 +96,8 @@ function Card({ block, position, siblings, index }: CardProps) {
           </span>
         ) : null}
         {block.disabled ? <span className="badge">disabled</span> : null}
+        {breakpoint ? <span className="badge breakpoint">breakpoint</span> : null}
+        {paused ? <span className="badge paused">paused here</span> : null}
       </header>
       <pre className="card-summary">{summary(block, json)}</pre>
       <div className="card-actions">
@@ -139,6 +146,17 @@ function Card({ block, position, siblings, index }: CardProps) {
             }
           >
             {block.disabled ? 'Enable' : 'Disable'}
+          </button>
+        ) : null}
+        {block.role !== 'source' ? (
+          <button
+            type="button"
+            aria-label={`Breakpoint before ${name}`}
+            aria-pressed={breakpoint}
+            title="Pause the build before this block (kept by Kiln, not written in the file)"
+            onClick={() => void session().toggleBreakpoint(block.address)}
+          >
+            Breakpoint
           </button>
         ) : null}
         {block.role !== 'source' ? (

@@ -1,6 +1,14 @@
 /** An open template: toolbar, file list, tabs with the editor or the pipeline view, problems, status bar. */
+import { liveRun } from '../builds/live';
+import { useBuilds } from '../builds/store';
 import { session } from '../workspace/session';
 import { useStore } from '../state/store';
+import { BuildView } from './build/BuildView';
+import { OnErrorDialog } from './build/OnErrorDialog';
+import { PausedBar } from './build/PausedBar';
+import { MaasSettings } from './maas/MaasSettings';
+import { UploadDialog } from './maas/UploadDialog';
+import { TrustBanner } from './TrustBanner';
 import { DiskChangeBanner } from './DiskChangeBanner';
 import { EditorPane } from './EditorPane';
 import { FileList } from './FileList';
@@ -14,6 +22,7 @@ function Toolbar() {
   const active = useStore((s) => s.active);
   const dirty = useStore((s) => (s.active ? (s.docs[s.active]?.dirty ?? false) : false));
   const anyDirty = useStore((s) => Object.values(s.docs).some((d) => d.dirty));
+  const live = useBuilds(liveRun);
   return (
     <div className="toolbar" role="toolbar" aria-label="Template">
       <button
@@ -40,7 +49,41 @@ function Toolbar() {
         >
           Pipeline
         </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={view === 'build'}
+          onClick={() => useStore.setState({ view: 'build' })}
+        >
+          Build
+          {live ? (
+            <span className={`state-dot ${live.summary.state}`} aria-label={live.summary.state} />
+          ) : null}
+        </button>
       </div>
+      <button
+        type="button"
+        className="primary"
+        disabled={Boolean(live)}
+        title={
+          live ? 'A build of this template is running' : 'Choose builds, variables and options, then start'
+        }
+        onClick={() => {
+          useStore.setState({ view: 'build' });
+          useBuilds.setState({ formOpen: true });
+        }}
+      >
+        Build…
+      </button>
+      {live ? (
+        <button
+          type="button"
+          className="danger"
+          onClick={() => void session().builds.cancel(live.summary.runId)}
+        >
+          Cancel build
+        </button>
+      ) : null}
       <button type="button" disabled={!active || !dirty} onClick={() => void session().save()}>
         Save
       </button>
@@ -56,6 +99,10 @@ function Toolbar() {
         onClick={() => useStore.setState({ problemsOpen: !problemsOpen })}
       >
         Problems
+      </button>
+      <span className="spacer" />
+      <button type="button" onClick={() => useBuilds.setState({ maasOpen: true })}>
+        MAAS regions
       </button>
     </div>
   );
@@ -83,7 +130,11 @@ export function WorkspaceView() {
   const problemsOpen = useStore((s) => s.problemsOpen);
   return (
     <div className="workspace">
-      <Toolbar />
+      <div className="workspace-top">
+        <Toolbar />
+        <TrustBanner />
+        <PausedBar />
+      </div>
       <div className="workspace-body">
         <FileList />
         <div className="main-area">
@@ -94,11 +145,15 @@ export function WorkspaceView() {
               <EditorPane />
             </div>
             {view === 'pipeline' ? <PipelineView /> : null}
+            {view === 'build' ? <BuildView /> : null}
           </div>
-          {problemsOpen ? <ProblemsPanel /> : null}
+          {problemsOpen && view !== 'build' ? <ProblemsPanel /> : null}
         </div>
       </div>
       <StatusBar />
+      <OnErrorDialog />
+      <UploadDialog />
+      <MaasSettings />
     </div>
   );
 }

@@ -43,7 +43,7 @@ export interface AppState {
   checking: boolean;
   pipeline: PipelineModel | null;
   varFiles: string[];
-  view: 'text' | 'pipeline';
+  view: 'text' | 'pipeline' | 'build';
   problemsOpen: boolean;
   /** The pipeline card whose form is open. */
   selectedBlock?: string;

@@ -7,6 +7,7 @@ import { ApiError } from '../../electron/api/errors';
 import type { ApiEvent, KilnApi, WorkspaceInfo } from '../../electron/api/types';
 import type { FileEdits, PipelineEdit } from '../../electron/engine/template/language/types';
 import type { Diagnostic } from '../../electron/engine/template/source';
+import { BuildController } from '../builds/controller';
 import { monaco } from '../editor/monaco';
 import { LanguageClient } from '../language/client';
 import type { CheckResult } from '../language/protocol';
@@ -26,8 +27,11 @@ export class Session {
   private editor: monaco.editor.IStandaloneCodeEditor | undefined;
   private readonly modelListeners = new Map<string, monaco.IDisposable>();
   private readonly versions = new Map<string, number>();
+  readonly builds: BuildController;
 
   constructor(readonly api: KilnApi) {
+    this.builds = new BuildController(api, () => this.saveAllOk());
+    this.builds.onTrustRequested = () => this.setTrust(true);
     this.language = new LanguageClient(
       api,
       (result) => this.applyCheck(result),
@@ -35,10 +39,11 @@ export class Session {
         if (this.current(versions)) useStore.setState({ pipeline });
       },
     );
-    // The worker computes the pipeline model only while the pipeline view shows it.
+    // The worker computes the pipeline model while a workspace is open: the pipeline view, the gutter
+    // breakpoints and the paused-here highlight all read it.
     let wanted = false;
     useStore.subscribe((s) => {
-      const now = s.view === 'pipeline' && s.workspace !== undefined;
+      const now = s.workspace !== undefined;
       if (now !== wanted) {
         wanted = now;
         this.language.post({ type: 'pipeline-wanted', wanted });
@@ -144,6 +149,7 @@ export class Session {
       dialog: undefined,
     });
     void this.refreshRecent();
+    void this.builds.setWorkspace(info.root);
   }
 
   async closeWorkspace(options: { keepScreen?: boolean } = {}): Promise<void> {
@@ -155,6 +161,7 @@ export class Session {
     this.language.setWorkspace(undefined);
     if (workspace) await this.api.closeWorkspace({ workspaceId: workspace.id }).catch(() => undefined);
     if (!options.keepScreen) {
+      void this.builds.setWorkspace(undefined);
       useStore.setState({
         workspace: undefined,
         docs: {},
@@ -261,6 +268,7 @@ export class Session {
         dirty: this.documents.isDirty(path),
         diskChange: undefined,
       });
+      void this.refreshTrust();
       return true;
     } catch (err) {
       if (err instanceof ApiError && (err.code === 'conflict' || err.code === 'exists')) {
@@ -277,6 +285,48 @@ export class Session {
 
   async saveAll(): Promise<void> {
     for (const path of this.documents.paths()) if (this.documents.isDirty(path)) await this.save(path);
+  }
+
+  /** Saves every unsaved document; false when one could not be saved (the notice says why). */
+  async saveAllOk(): Promise<boolean> {
+    await this.saveAll();
+    return this.documents.paths().every((p) => !this.documents.isDirty(p));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Trust and breakpoints
+
+  async setTrust(trusted: boolean): Promise<void> {
+    const { workspace } = useStore.getState();
+    if (!workspace) return;
+    try {
+      const trust = await this.api.setTrust({ workspaceId: workspace.id, trusted });
+      useStore.setState((s) => (s.workspace ? { workspace: { ...s.workspace, trust } } : {}));
+    } catch (err) {
+      notify('error', `Could not change the folder's trust: ${messageOf(err)}`);
+    }
+  }
+
+  /** Looks again at what the saved template needs trust for (after a save). */
+  async refreshTrust(): Promise<void> {
+    const { workspace } = useStore.getState();
+    if (!workspace) return;
+    const trust = await this.api.checkTrust({ workspaceId: workspace.id }).catch(() => undefined);
+    if (trust) useStore.setState((s) => (s.workspace ? { workspace: { ...s.workspace, trust } } : {}));
+  }
+
+  async toggleBreakpoint(address: string): Promise<void> {
+    const { workspace } = useStore.getState();
+    if (!workspace) return;
+    const set = new Set(workspace.breakpoints);
+    if (set.has(address)) set.delete(address);
+    else set.add(address);
+    try {
+      const breakpoints = await this.api.setBreakpoints({ workspaceId: workspace.id, breakpoints: [...set] });
+      useStore.setState((s) => (s.workspace ? { workspace: { ...s.workspace, breakpoints } } : {}));
+    } catch (err) {
+      notify('error', `Could not set the breakpoint: ${messageOf(err)}`);
+    }
   }
 
   /** Replaces a document with what is on disk now. */
@@ -302,6 +352,10 @@ export class Session {
   }
 
   private onEvent(event: ApiEvent): void {
+    if (event.topic === 'build' || event.topic === 'run' || event.topic === 'maas') {
+      this.builds.onEvent(event);
+      return;
+    }
     if (event.topic === 'app') {
       void this.onMenu(event.command, event.path);
       return;

@@ -3,6 +3,7 @@
  * build history and the tests read only these types. Every text in an event is already masked for
  * sensitive values (`<sensitive>`); nothing downstream needs to mask again.
  */
+import type { LiveHandleName } from './live';
 
 /** Packer's three UI levels: `say` prints `==> target: …`, `message` prints `    target: …`, `error` is a red `==>`. */
 export type LogLevel = 'say' | 'message' | 'error';
@@ -40,6 +41,8 @@ export interface Prompt {
   choices?: PromptChoice[];
   /** The step or provisioner concerned: Packer step name (`StepProvision`) or component address. */
   subject?: string;
+  /** The template component the build is at (`build[0].provisioner[2]`), when it is at one. */
+  address?: string;
 }
 
 /** One artifact as the summary and the GUI show it. */
@@ -97,11 +100,34 @@ export type BuildEvent = Timed &
         build?: string;
         /** `null`, or `null (shell-local)` for post-processors; absent for run-level messages. */
         target?: string;
+        /** The component that printed it, when a provisioner or post-processor did. */
+        address?: string;
         level: LogLevel;
         text: string;
       }
     | { type: 'prompt'; prompt: Prompt }
     | { type: 'prompt-answered'; promptId: string; build: string; answer: string; source: AnswerSource }
+    | {
+        /** A provisioner or post-processor started or finished (each retry is a new start). */
+        type: 'component';
+        build: string;
+        /** The component's address in the template (`build[0].provisioner[1]`, `post-processors[0][0]`). */
+        address: string;
+        componentType: string;
+        role: ComponentRole;
+        phase: 'started' | 'finished';
+        /** On finish. */
+        outcome?: 'succeeded' | 'failed' | 'cancelled';
+        durationMs?: number;
+        error?: string;
+      }
+    | {
+        /** A live handle (`shell`, `vm`; see live.ts) became available to the app, or went away. */
+        type: 'handle';
+        build: string;
+        name: LiveHandleName;
+        available: boolean;
+      }
     | {
         type: 'progress';
         build: string;
@@ -154,6 +180,9 @@ export type BuildEvent = Timed &
 
 export type BuildEventType = BuildEvent['type'];
 export type EventOf<T extends BuildEventType> = Extract<BuildEvent, { type: T }>;
+
+/** A provisioner's or post-processor's place in its build, as the timeline shows it. */
+export type ComponentRole = 'provisioner' | 'error-cleanup-provisioner' | 'post-processor';
 
 /** Where an answer came from: the terminal, an `--answers` file, a GUI button, a test. */
 export type AnswerSource = 'terminal' | 'file' | 'gui' | 'test';

@@ -107,6 +107,7 @@ class BuildPlanner {
           if (!factory) throw new PrepareError(`Unknown post-processor ${pp.type}`);
           return {
             type: pp.type,
+            address: pp.address,
             name: pp.name,
             ...(pp.keepInputArtifact !== undefined ? { keepInputArtifact: pp.keepInputArtifact } : {}),
             create: () => factory(this.decode(pp) as never, this.deps()),

@@ -10,7 +10,8 @@ import { COMM_DATA, COMMUNICATOR, ERROR, GENERATED_DATA, HTTP_IP, HTTP_PORT, INS
 import type { StateBag } from './state';
 import type { TempSpace } from './temp';
 import type { BuildUi } from './ui';
-import { errorMessage } from './runner';
+import { errorMessage, KEEP_CHOICE, KEEPING_MESSAGE, OnErrorDecision } from './runner';
+import type { ComponentRole } from './events';
 
 /** A provisioner of the plan, created when it runs so its config sees the generated data of that moment. */
 export interface PlannedProvisioner {
@@ -89,6 +90,27 @@ export interface HookOptions {
   temp: TempSpace;
   /** Component addresses to pause before (breakpoints set in the editor gutter). */
   breakpoints?: ReadonlySet<string>;
+  /**
+   * With -on-error=ask, ask at the failed provisioner itself (the app): retry it, continue with the
+   * next one, clean up, abort, or keep the VM for inspection. The CLI asks at the step, as Packer does.
+   */
+  askPerProvisioner?: boolean;
+  /**
+   * The provisioner as the template says now, called before each run (after any pause, and for every
+   * retry): lets the app run a provisioner its author edited while the build was paused or had failed.
+   */
+  latest?(provisioner: PlannedProvisioner): Promise<PlannedProvisioner>;
+}
+
+const PROVISIONER_ERROR_CHOICES = [
+  { answer: 'r', label: 'Retry the provisioner' },
+  { answer: 'n', label: 'Continue with the next provisioner' },
+  { answer: 'c', label: 'Clean up and exit' },
+  { answer: 'a', label: 'Abort without cleanup' },
+];
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 export class TemplateProvisionHook implements ProvisionHook {
@@ -103,35 +125,127 @@ export class TemplateProvisionHook implements ProvisionHook {
   }
 
   async provision(ctx: HookContext): Promise<void> {
-    for (const p of this.provisioners) {
-      if (this.options.build.debug) await this.debugPause(ctx);
-      if (this.options.breakpoints?.has(p.address)) await this.breakpoint(ctx, p);
-      await this.runWithRetries(p, ctx);
+    for (const planned of this.provisioners) {
+      if (this.options.build.debug) await this.debugPause(ctx, planned);
+      if (this.options.breakpoints?.has(planned.address)) await this.breakpoint(ctx, planned);
+      let p = planned;
+      for (;;) {
+        p = await this.current(p);
+        try {
+          await this.runReported(p, 'provisioner', ctx);
+          break;
+        } catch (err) {
+          if (ctx.signal.aborted || !this.askPerProvisioner) throw err;
+          const choice = await this.askAfterFailure(ctx, p, asError(err));
+          if (choice === 'r') continue;
+          if (choice === 'n') {
+            ctx.ui.say(`Continuing after the failed provisioner ${p.address} (${p.type}).`);
+            break;
+          }
+          throw new OnErrorDecision(asError(err), choice);
+        }
+      }
     }
   }
 
   async provisionCleanup(ctx: HookContext): Promise<void> {
-    if (this.cleanupProvisioner) await this.runWithRetries(this.cleanupProvisioner, ctx);
+    if (this.cleanupProvisioner)
+      await this.runReported(this.cleanupProvisioner, 'error-cleanup-provisioner', ctx);
   }
 
-  private async debugPause(ctx: HookContext): Promise<void> {
+  private get askPerProvisioner(): boolean {
+    return Boolean(this.options.askPerProvisioner) && this.options.build.onError === 'ask';
+  }
+
+  private async current(p: PlannedProvisioner): Promise<PlannedProvisioner> {
+    return this.options.latest ? this.options.latest(p) : p;
+  }
+
+  /** Runs one provisioner (with its retries) between `component` events, its output attributed to it. */
+  private async runReported(p: PlannedProvisioner, role: ComponentRole, ctx: HookContext): Promise<void> {
+    const ui = ctx.ui.forComponent(p.address);
+    const base = {
+      type: 'component' as const,
+      build: ui.build,
+      address: p.address,
+      componentType: p.type,
+      role,
+    };
+    ui.channel.emit({ ...base, phase: 'started' });
+    const started = performance.now();
     try {
-      await ctx.ui.ask(
-        'Pausing before the next provisioner . Press enter to continue.',
-        'debug-provisioner',
-        {
+      await this.runWithRetries(p, { ...ctx, ui });
+    } catch (err) {
+      ui.channel.emit({
+        ...base,
+        phase: 'finished',
+        outcome: ctx.signal.aborted ? 'cancelled' : 'failed',
+        durationMs: performance.now() - started,
+        error: errorMessage(err),
+      });
+      throw err;
+    }
+    ui.channel.emit({
+      ...base,
+      phase: 'finished',
+      outcome: 'succeeded',
+      durationMs: performance.now() - started,
+    });
+  }
+
+  /** The app's question after a provisioner failed (its retries spent): r, n, c or a; k asks again. */
+  private async askAfterFailure(
+    ctx: HookContext,
+    p: PlannedProvisioner,
+    err: Error,
+  ): Promise<'r' | 'n' | 'c' | 'a'> {
+    const ui = ctx.ui.forComponent(p.address);
+    ui.error(err.message);
+    let keepOffered = true;
+    for (;;) {
+      let line: string;
+      try {
+        line = await ui.ask(
+          `Provisioner ${p.address} (${p.type}) failed. [r] retry it, [n] continue with the next, [c] clean up and exit, or [a] abort without cleanup?`,
+          'on-error',
+          {
+            subject: p.address,
+            signal: ctx.signal,
+            choices: [...PROVISIONER_ERROR_CHOICES, ...(keepOffered ? [KEEP_CHOICE] : [])],
+          },
+        );
+      } catch {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        return 'c';
+      }
+      const first = (line.toLowerCase() + 'c')[0];
+      if (first === 'r' || first === 'n' || first === 'c' || first === 'a') return first;
+      if (first === 'k' && keepOffered) {
+        keepOffered = false;
+        ui.say(KEEPING_MESSAGE);
+        continue;
+      }
+      ui.say(`Incorrect input: ${JSON.stringify(line)}`);
+    }
+  }
+
+  private async debugPause(ctx: HookContext, p: PlannedProvisioner): Promise<void> {
+    try {
+      await ctx.ui
+        .forComponent(p.address)
+        .ask('Pausing before the next provisioner . Press enter to continue.', 'debug-provisioner', {
           signal: ctx.signal,
-        },
-      );
+        });
     } catch {
       if (ctx.signal.aborted) throw ctx.signal.reason;
     }
   }
 
   private async breakpoint(ctx: HookContext, p: PlannedProvisioner): Promise<void> {
-    ctx.ui.say(`Pausing at breakpoint before ${p.address} (${p.type}).`);
+    const ui = ctx.ui.forComponent(p.address);
+    ui.say(`Pausing at breakpoint before ${p.address} (${p.type}).`);
     try {
-      await ctx.ui.ask('Press enter to continue.', 'breakpoint', { subject: p.address, signal: ctx.signal });
+      await ui.ask('Press enter to continue.', 'breakpoint', { subject: p.address, signal: ctx.signal });
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       throw new Error(`Error asking for input: ${errorMessage(err)}`, { cause: err });

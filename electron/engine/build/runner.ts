@@ -24,6 +24,23 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * A failure already answered where it happened (the app asks per provisioner): carries the choice,
+ * `c` (clean up) or `a` (abort), so the step-level -on-error=ask does not ask again.
+ */
+export class OnErrorDecision extends Error {
+  constructor(
+    readonly original: Error,
+    readonly choice: 'c' | 'a',
+  ) {
+    super(original.message, { cause: original });
+  }
+}
+
+export const KEEP_CHOICE = { answer: 'k', label: 'Keep the VM running for inspection' };
+export const KEEPING_MESSAGE =
+  'Keeping the VM running for inspection: retry, clean up or abort when you are done.';
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -151,6 +168,7 @@ class AskStep implements Runnable {
   constructor(
     private readonly inner: Runnable,
     private readonly logged: { done: boolean },
+    private readonly keepForInspection = false,
   ) {}
   get name(): string {
     return this.inner.name;
@@ -161,6 +179,11 @@ class AskStep implements Runnable {
       if (action !== 'halt') return action;
       if (ctx.signal.aborted) return action;
       const err = ctx.state.get(ERROR);
+      if (err instanceof OnErrorDecision) {
+        // Answered where it failed: act on that answer without asking again.
+        if (err.choice === 'a') ctx.state.put(ABORTED, true);
+        return action;
+      }
       if (err) ctx.ui.error(err.message);
       const choice = await this.ask(ctx);
       if (choice === 'c') return action;
@@ -176,6 +199,7 @@ class AskStep implements Runnable {
 
   private async ask(ctx: StepContext): Promise<'c' | 'a' | 'r'> {
     ctx.ui.say(`Step ${goQuote(this.inner.name)} failed`);
+    let keepOffered = this.keepForInspection;
     for (;;) {
       let line: string;
       try {
@@ -186,6 +210,7 @@ class AskStep implements Runnable {
             { answer: 'c', label: 'Clean up and exit' },
             { answer: 'a', label: 'Abort without cleanup' },
             { answer: 'r', label: 'Retry step' },
+            ...(keepOffered ? [KEEP_CHOICE] : []),
           ],
         });
       } catch {
@@ -194,6 +219,12 @@ class AskStep implements Runnable {
       }
       const first = (line.toLowerCase() + 'c')[0];
       if (first === 'c' || first === 'a' || first === 'r') return first;
+      if (first === 'k' && keepOffered) {
+        // Nothing is cleaned up while the question is open; say so and ask again, without `k`.
+        keepOffered = false;
+        ctx.ui.say(KEEPING_MESSAGE);
+        continue;
+      }
       ctx.ui.say(`Incorrect input: ${goQuote(line)}`);
     }
   }
@@ -249,7 +280,7 @@ export async function runSteps(
       case 'run-cleanup-provisioner':
         return new AbortStep(inner, true, logged);
       case 'ask':
-        return new AskStep(inner, logged);
+        return new AskStep(inner, logged, options.keepForInspection);
       default:
         return inner;
     }

@@ -16,6 +16,8 @@ import { BuildUi, EventChannel, NoAnswerSourceError } from './ui';
 
 export interface PlannedPostProcessor {
   type: string;
+  /** Component address (`post-processors[1][0]`, `build[0].post-processors[0][1]`), for breakpoints. */
+  address?: string;
   /** The `name` meta-argument, else the type. */
   name: string;
   keepInputArtifact?: boolean;
@@ -45,9 +47,27 @@ export interface RunOptions {
   sensitiveValues?: readonly string[];
   /** True when something can answer prompts (a terminal, an answers file, the GUI). */
   canAnswer: boolean;
-  /** Provisioner addresses to pause before (gutter breakpoints). */
-  breakpoints?: readonly string[];
+  /**
+   * Provisioner and post-processor addresses to pause before (gutter breakpoints). A Set is consulted
+   * as it is at each component, so the app can add and remove breakpoints while the build runs.
+   */
+  breakpoints?: readonly string[] | ReadonlySet<string>;
   runUuid?: string;
+  /** What the app adds to a run; the CLI leaves it out. */
+  app?: AppRunHooks;
+}
+
+/** The app's hooks into a run: interactive error handling and edits picked up while a build runs. */
+export interface AppRunHooks {
+  /**
+   * With -on-error=ask: ask at the failed provisioner (retry it, continue, clean up, abort) rather than
+   * at StepProvision, and offer keeping the VM running for inspection at every on-error question.
+   */
+  interactiveErrors?: boolean;
+  /** The provisioner as the template says now (see HookOptions.latest). */
+  latestProvisioner?(build: string, provisioner: PlannedProvisioner): Promise<PlannedProvisioner>;
+  /** The post-processor as the template says now, called before it runs. */
+  latestPostProcessor?(build: string, postProcessor: PlannedPostProcessor): Promise<PlannedPostProcessor>;
 }
 
 export interface BuildResult {
@@ -191,6 +211,7 @@ export class BuildSession {
       error = errorMessage(err);
     } finally {
       temp.dispose();
+      this.channel.withdrawHandles(plan.name);
     }
     if (signal.aborted && status === 'succeeded') status = 'cancelled';
     if (status !== 'succeeded') artifacts = [];
@@ -206,6 +227,18 @@ export class BuildSession {
     return { build: plan.name, status, ...(error !== undefined ? { error } : {}), artifacts, durationMs };
   }
 
+  /** A gutter breakpoint before a post-processor. */
+  private async pauseBefore(ui: BuildUi, address: string, type: string, signal: AbortSignal): Promise<void> {
+    const at = ui.forComponent(address);
+    at.say(`Pausing at breakpoint before ${address} (${type}).`);
+    try {
+      await at.ask('Press enter to continue.', 'breakpoint', { subject: address, signal });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      throw new Error(`Error asking for input: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
   /** Packer's CoreBuild.Run. Throws the build's error (post-processor failures as a MultiError). */
   private async buildAndPostProcess(
     plan: PlannedBuild,
@@ -214,10 +247,16 @@ export class BuildSession {
     temp: TempSpace,
     signal: AbortSignal,
   ): Promise<ArtifactInfo[]> {
+    const app = this.options.app;
+    const given = this.options.breakpoints;
+    const breakpoints: ReadonlySet<string> = given instanceof Set ? given : new Set(given ?? []);
+    const latestProvisioner = app?.latestProvisioner;
     const hook = new TemplateProvisionHook(plan.provisioners, plan.errorCleanupProvisioner, {
       build: info,
       temp,
-      ...(this.options.breakpoints ? { breakpoints: new Set(this.options.breakpoints) } : {}),
+      breakpoints,
+      ...(app?.interactiveErrors ? { askPerProvisioner: true } : {}),
+      ...(latestProvisioner ? { latest: (p: PlannedProvisioner) => latestProvisioner(plan.name, p) } : {}),
     });
     const builder = plan.createBuilder();
     const builderArtifact = await builder.run({
@@ -228,7 +267,15 @@ export class BuildSession {
       hook,
       newState: () => new StateBag(),
       runSteps: (steps, state) =>
-        runSteps(steps, { signal, state, ui }, { debug: this.options.debug, onError: this.options.onError }),
+        runSteps(
+          steps,
+          { signal, state, ui },
+          {
+            debug: this.options.debug,
+            onError: this.options.onError,
+            ...(app?.interactiveErrors ? { keepForInspection: true } : {}),
+          },
+        ),
     });
     if (!builderArtifact || signal.aborted) return [];
 
@@ -237,25 +284,60 @@ export class BuildSession {
     let keepOriginal = plan.postProcessors.length === 0;
     sequences: for (const sequence of plan.postProcessors) {
       let prior: { artifact: Artifact; postProcessor?: string } = { artifact: builderArtifact };
-      for (const [i, pp] of sequence.entries()) {
+      for (const [i, planned] of sequence.entries()) {
         if (signal.aborted) break sequences;
+        if (planned.address && breakpoints.has(planned.address)) {
+          try {
+            await this.pauseBefore(ui, planned.address, planned.type, signal);
+          } catch (err) {
+            if (signal.aborted) break sequences;
+            errors.push(`Post-processor failed: ${errorMessage(err)}`);
+            continue sequences;
+          }
+        }
+        const pp = app?.latestPostProcessor ? await app.latestPostProcessor(plan.name, planned) : planned;
         ui.say(
           pp.name === pp.type
             ? `Running post-processor: ${pp.type}`
             : `Running post-processor: ${pp.name} (type ${pp.type})`,
         );
+        let ppUi = ui.withTarget(`${plan.name} (${pp.type})`);
+        if (pp.address) ppUi = ppUi.forComponent(pp.address);
+        const report = pp.address
+          ? {
+              type: 'component' as const,
+              build: plan.name,
+              address: pp.address,
+              componentType: pp.type,
+              role: 'post-processor' as const,
+            }
+          : undefined;
+        if (report) this.channel.emit({ ...report, phase: 'started' });
+        const ppStarted = performance.now();
         let result;
         try {
           const processor = pp.create();
-          result = await processor.postProcess(
-            { signal, ui: ui.withTarget(`${plan.name} (${pp.type})`), build: info, temp },
-            prior.artifact,
-          );
+          result = await processor.postProcess({ signal, ui: ppUi, build: info, temp }, prior.artifact);
         } catch (err) {
+          if (report)
+            this.channel.emit({
+              ...report,
+              phase: 'finished',
+              outcome: signal.aborted ? 'cancelled' : 'failed',
+              durationMs: performance.now() - ppStarted,
+              error: errorMessage(err),
+            });
           if (signal.aborted) break sequences;
           errors.push(`Post-processor failed: ${errorMessage(err)}`);
           continue sequences;
         }
+        if (report)
+          this.channel.emit({
+            ...report,
+            phase: 'finished',
+            outcome: 'succeeded',
+            durationMs: performance.now() - ppStarted,
+          });
         if (!result.artifact) continue sequences;
         let keep = result.keep;
         if (

@@ -56,4 +56,6 @@ export const GENERATED_DATA = stateKey<Record<string, string>>('generated_data')
 export interface RunnerOptions {
   debug: boolean;
   onError: OnErrorMode;
+  /** -on-error=ask also offers `k`: keep the VM running for inspection, then ask again (the app). */
+  keepForInspection?: boolean;
 }

@@ -12,6 +12,7 @@ import type {
   PromptChoice,
   PromptKind,
 } from './events';
+import type { LiveHandleName, LiveHandles } from './live';
 import { Masker } from './mask';
 
 type Untimed<E> = E extends unknown ? Omit<E, 'time'> : never;
@@ -45,6 +46,7 @@ export class EventChannel {
   private listeners = new Set<(event: BuildEvent) => void>();
   private pending = new Map<string, PendingPrompt>();
   private nextPromptId = 1;
+  private handles = new Map<string, Map<LiveHandleName, unknown>>();
 
   constructor(
     secrets: Iterable<string> = [],
@@ -119,6 +121,32 @@ export class EventChannel {
     return true;
   }
 
+  /** Publishes a live handle of a build; returns the function that withdraws it (idempotent). */
+  expose<K extends LiveHandleName>(build: string, name: K, handle: LiveHandles[K]): () => void {
+    let byName = this.handles.get(build);
+    if (!byName) this.handles.set(build, (byName = new Map()));
+    byName.set(name, handle);
+    this.emit({ type: 'handle', build, name, available: true });
+    return () => {
+      if (this.handles.get(build)?.get(name) !== handle) return;
+      this.handles.get(build)?.delete(name);
+      this.emit({ type: 'handle', build, name, available: false });
+    };
+  }
+
+  /** A live handle of a build, while it is published. */
+  handle<K extends LiveHandleName>(build: string, name: K): LiveHandles[K] | undefined {
+    return this.handles.get(build)?.get(name) as LiveHandles[K] | undefined;
+  }
+
+  /** Withdraws whatever a build still publishes (it ended). */
+  withdrawHandles(build: string): void {
+    const byName = this.handles.get(build);
+    if (!byName) return;
+    this.handles.delete(build);
+    for (const name of byName.keys()) this.emit({ type: 'handle', build, name, available: false });
+  }
+
   /** Fails every open prompt (the run was cancelled). */
   interruptPrompts(): void {
     for (const p of this.pending.values()) p.reject(new InterruptedError());
@@ -175,15 +203,29 @@ export class BuildUi {
     readonly build: string,
     readonly target: string = build,
     private readonly signal?: AbortSignal,
+    /** The template component (address) this UI speaks for, if any: stamped on its logs and prompts. */
+    readonly component?: string,
   ) {}
 
   /** The UI Packer gives a post-processor: `==> build (type): …`. */
   withTarget(target: string): BuildUi {
-    return new BuildUi(this.channel, this.build, target, this.signal);
+    return new BuildUi(this.channel, this.build, target, this.signal, this.component);
+  }
+
+  /** The same UI, its logs and prompts attributed to a template component. */
+  forComponent(address: string): BuildUi {
+    return new BuildUi(this.channel, this.build, this.target, this.signal, address);
   }
 
   log(level: LogLevel, text: string): void {
-    this.channel.emit({ type: 'log', build: this.build, target: this.target, level, text });
+    this.channel.emit({
+      type: 'log',
+      build: this.build,
+      target: this.target,
+      level,
+      text,
+      ...(this.component ? { address: this.component } : {}),
+    });
   }
   say(text: string): void {
     this.log('say', text);
@@ -208,6 +250,7 @@ export class BuildUi {
         query,
         ...(options.choices ? { choices: options.choices } : {}),
         ...(options.subject ? { subject: options.subject } : {}),
+        ...(this.component ? { address: this.component } : {}),
       },
       options.signal ?? this.signal,
     );
@@ -216,6 +259,11 @@ export class BuildUi {
   /** Registers a value to mask from now on (a password, a generated private key). */
   addSecret(secret: string | undefined): void {
     this.channel.masker.add(secret);
+  }
+
+  /** Publishes a live handle for the app (see live.ts); returns the function that withdraws it. */
+  expose<K extends LiveHandleName>(name: K, handle: LiveHandles[K]): () => void {
+    return this.channel.expose(this.build, name, handle);
   }
 
   console(stream: string, data: Uint8Array): void {

@@ -98,6 +98,8 @@ export class StepConnect implements Step {
   readonly name = 'StepConnect';
   readonly title = 'Connect';
   private comm: SshCommunicator | undefined;
+  /** Withdraws the guest shell handle the app may use while the connection lives. */
+  private withdrawShell: (() => void) | undefined;
 
   constructor(
     private readonly config: CommunicatorConfig,
@@ -123,6 +125,7 @@ export class StepConnect implements Step {
     if (settings.pauseBeforeConnectingMs > 0) {
       ui.say(`Pausing ${formatGoDuration(settings.pauseBeforeConnectingMs)} before connecting...`);
       if (!(await sleep(settings.pauseBeforeConnectingMs, ctx.signal))) return 'halt';
+      this.withdrawShell?.();
       await this.comm?.close();
       this.comm = undefined;
       const again = await this.connect(ctx, host);
@@ -204,6 +207,7 @@ export class StepConnect implements Step {
     }
     ui.say('Connected to SSH!');
     state.put(COMMUNICATOR, this.comm);
+    this.withdrawShell = ui.expose('shell', this.comm);
     state.put(COMM_DATA, {
       Host: host,
       Port: String(port),
@@ -219,6 +223,8 @@ export class StepConnect implements Step {
   }
 
   async cleanup(_ctx: CleanupContext): Promise<void> {
+    this.withdrawShell?.();
+    this.withdrawShell = undefined;
     await this.comm?.close();
     this.comm = undefined;
   }

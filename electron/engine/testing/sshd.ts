@@ -96,6 +96,8 @@ export async function startSshd(
     wrapper,
     [
       '#!/bin/sh',
+      // No command: an interactive login shell (the app's guest shell tab); not logged as a command.
+      `if [ -z "$SSH_ORIGINAL_COMMAND" ]; then exec ${existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh'} -l; fi`,
       `printf '%s\\0' "$SSH_ORIGINAL_COMMAND" >> ${log}`,
       `if [ "$SSH_ORIGINAL_COMMAND" = "internal-sftp" ] || [ "$SSH_ORIGINAL_COMMAND" = "${SFTP_SERVER}" ]; then exec ${SFTP_SERVER}; fi`,
       // As the user's login shell would (bash, which execs the last command of the list).

@@ -6,6 +6,7 @@ import type { ApiError } from '../../api/errors';
 import type { ApiEvent } from '../../api/types';
 import { describeReadme } from './gallery';
 import { createKilnService, type KilnService } from './service';
+import { FileProfileStore } from '../../engine/maas/profiles';
 
 let dir: string;
 let events: ApiEvent[];
@@ -41,7 +42,12 @@ beforeEach(async () => {
   service = createKilnService({
     platform: 'web',
     configDir: join(dir, 'config'),
+    dataDir: join(dir, 'data'),
     galleryDir: join(dir, 'gallery'),
+    maasProfiles: {
+      store: new FileProfileStore(join(dir, 'config/maas-profiles.json')),
+      storage: { kind: 'file', detail: join(dir, 'config/maas-profiles.json') },
+    },
     emit: (e) => events.push(e),
     homeDir: dir,
   });
@@ -165,18 +171,32 @@ describe('workspaces', () => {
 
     await writeFile(join(dir, 'project/scripts/new.sh'), 'echo\n');
     await waitFor(() =>
-      events.find((e) => e.type === 'file-changed' && e.path === 'scripts/new.sh' && e.change === 'created'),
+      events.find(
+        (e) =>
+          e.topic === 'workspace' &&
+          e.type === 'file-changed' &&
+          e.path === 'scripts/new.sh' &&
+          e.change === 'created',
+      ),
     );
     await rm(join(dir, 'project/vars.pkrvars.hcl'));
     await waitFor(() =>
       events.find(
-        (e) => e.type === 'file-changed' && e.path === 'vars.pkrvars.hcl' && e.change === 'removed',
+        (e) =>
+          e.topic === 'workspace' &&
+          e.type === 'file-changed' &&
+          e.path === 'vars.pkrvars.hcl' &&
+          e.change === 'removed',
       ),
     );
     // Build outputs are never reported.
     await writeFile(join(dir, 'project/output-qemu/disk.qcow2'), 'bigger');
     await new Promise((r) => setTimeout(r, 200));
-    expect(events.some((e) => e.type === 'file-changed' && e.path.startsWith('output-'))).toBe(false);
+    expect(
+      events.some(
+        (e) => e.topic === 'workspace' && e.type === 'file-changed' && e.path.startsWith('output-'),
+      ),
+    ).toBe(false);
   });
 
   it('stops reporting once closed, and refuses calls on a closed workspace', async () => {

@@ -14,15 +14,29 @@ import type {
   DirectoryEntry,
   RecentWorkspace,
 } from '../../api/types';
+import type { MaasKeyStorage, WorkspaceInfo, WorkspaceTrust } from '../../api/types';
+import type { ProfileStore } from '../../engine/maas/profiles';
+import { nodeHost } from '../../engine/node-host';
+import { loadTemplate } from '../../engine/template/load';
 import { KILN_VERSION } from '../../engine/version';
+import { BreakpointStore } from './breakpoints';
+import { BuildHistory } from './builds/history';
+import { BuildManager } from './builds/manager';
+import { StreamHub } from './builds/streams';
 import { copyGalleryTemplate, listGallery } from './gallery';
+import { MaasService } from './maas';
 import { RecentList } from './recent';
+import { TrustStore, trustNeeds } from './trust';
 import { WorkspaceRegistry } from './workspaces';
 
 export interface ServiceOptions {
   platform: AppPlatform;
-  /** Where settings (the recent list) live. */
+  /** Where settings (the recent list, breakpoints, trusted folders) live. */
   configDir: string;
+  /** Where the build history lives (the user's data folder). */
+  dataDir: string;
+  /** Where MAAS profiles are kept: the OS keychain (Electron) or the CLI's 0600 file (web host). */
+  maasProfiles: { store: ProfileStore; storage: MaasKeyStorage };
   /** The gallery's `templates/` folder. */
   galleryDir: string;
   /** Receives every event for the UI. */
@@ -35,8 +49,10 @@ export interface ServiceOptions {
 }
 
 export interface KilnService extends ApiService {
-  /** Closes every workspace and its watcher. */
+  /** Cancels running builds (waiting for their cleanup), closes every workspace and its watcher. */
   dispose(): Promise<void>;
+  /** Console streams made by `openStream`, for the transports to claim. */
+  readonly streams: StreamHub;
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,13 +61,53 @@ export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'kiln');
 }
 
+/** Where the build history goes: KILN_DATA_DIR, else `$XDG_DATA_HOME/kiln` (~/.local/share/kiln). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KILN_DATA_DIR) return resolve(env.KILN_DATA_DIR);
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'kiln');
+}
+
 export function createKilnService(options: ServiceOptions): KilnService {
   const home = options.homeDir ?? homedir();
   const workspaces = new WorkspaceRegistry(options.emit);
   const recent = new RecentList(options.configDir);
+  const trust = new TrustStore(options.configDir);
+  const breakpoints = new BreakpointStore(options.configDir);
+  const history = new BuildHistory(options.dataDir);
+  const streams = new StreamHub();
+  const builds = new BuildManager({
+    history,
+    trust,
+    breakpoints,
+    streams,
+    emit: options.emit,
+    workspace: (id) => {
+      const info = workspaces.info(id);
+      return { id, root: info.root, entry: info.entry, name: info.name };
+    },
+  });
+  const maas = new MaasService({
+    ...options.maasProfiles,
+    emit: options.emit,
+    run: async (runId) => (await builds.list()).find((r) => r.runId === runId),
+  });
+
+  /** What the workspace's template asks for that needs trust, read from its files on disk. */
+  const trustOf = async (info: WorkspaceInfo): Promise<WorkspaceTrust> => {
+    const host = nodeHost({ cwd: info.root });
+    const template = loadTemplate(
+      info.entry === '.' ? info.root : join(info.root, info.entry),
+      { vars: [], varFiles: [] },
+      host,
+    );
+    return { folder: info.root, trusted: await trust.isTrusted(info.root), needs: trustNeeds(template) };
+  };
 
   const openAndRemember = async (path: string) => {
     const info = await workspaces.openWorkspace(path);
+    info.breakpoints = await breakpoints.get(info.root, info.entry);
+    info.trust = await trustOf(info);
     const list = await recent.add(resolve(path), info.kind).catch(() => undefined);
     if (list) options.onRecentChanged?.(list);
     return info;
@@ -123,9 +179,53 @@ export function createKilnService(options: ServiceOptions): KilnService {
 
     async createFromGallery({ templateId, destination }) {
       await copyGalleryTemplate(options.galleryDir, templateId, resolve(destination));
+      // The folder holds Kiln's own gallery template, made at the user's request: trusted.
+      await trust.set(resolve(destination), true);
       return openAndRemember(destination);
     },
 
-    dispose: () => workspaces.closeAll(),
+    startBuild: (input) => builds.start(input),
+    controlBuild: async ({ runId, control }) => builds.control(runId, control),
+    cancelBuild: async ({ runId }) => builds.cancel(runId),
+    listBuilds: ({ root }) => builds.list(root),
+    getBuild: ({ runId, maxEvents }) => builds.get(runId, maxEvents),
+    deleteBuild: ({ runId }) => builds.remove(runId),
+    async setBreakpoints({ workspaceId, breakpoints: list }) {
+      const info = workspaces.info(workspaceId);
+      info.breakpoints = await breakpoints.set(info.root, info.entry, list);
+      builds.breakpointsChanged(info.root, info.entry, info.breakpoints);
+      return info.breakpoints;
+    },
+    async setTrust({ workspaceId, trusted }) {
+      const info = workspaces.info(workspaceId);
+      await trust.set(info.root, trusted);
+      info.trust = await trustOf(info);
+      return info.trust;
+    },
+    async checkTrust({ workspaceId }) {
+      const info = workspaces.info(workspaceId);
+      info.trust = await trustOf(info);
+      return info.trust;
+    },
+    openStream: (input) => builds.openStream(input),
+    vmScreenshot: ({ runId, build }) => builds.screenshot(runId, build),
+    maasProfiles: () => maas.profiles(),
+    maasSaveProfile: (input) => maas.saveProfile(input),
+    maasRemoveProfile: ({ name }) => maas.removeProfile(name),
+    maasTestConnection: (target) => maas.test(target),
+    maasListImages: ({ profile }) => maas.images(profile),
+    maasDeleteImage: ({ profile, id }) => maas.deleteImage(profile, id),
+    maasPlanUpload: ({ runId, file, profile, fields }) => maas.plan(runId, file, profile, fields),
+    maasUpload: ({ runId, file, profile, fields }) => maas.upload(runId, file, profile, fields),
+    maasCancelUpload: async ({ uploadId }) => maas.cancel(uploadId),
+    maasUploads: async () => maas.list(),
+
+    streams,
+    async dispose() {
+      maas.dispose();
+      await builds.dispose();
+      streams.dispose();
+      await workspaces.closeAll();
+    },
   };
 }

@@ -55,6 +55,9 @@ export class WorkspaceRegistry {
         documents: [],
         tree: entries,
         treeTruncated: truncated,
+        // Filled in by the service, which keeps breakpoints and trust decisions.
+        breakpoints: [],
+        trust: { folder: root, trusted: false, needs: [] },
       },
       realRoot,
       known: new Map(),
@@ -77,6 +80,11 @@ export class WorkspaceRegistry {
     this.open.set(id, ws);
     this.startWatching(ws);
     return ws.info;
+  }
+
+  /** The open workspace's info (the live object: the service fills in breakpoints and trust). */
+  info(workspaceId: string): WorkspaceInfo {
+    return this.get(workspaceId).info;
   }
 
   async close(workspaceId: string): Promise<void> {

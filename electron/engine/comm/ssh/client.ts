@@ -18,6 +18,7 @@ import type {
   UploadSource,
 } from '../communicator';
 import { CMD_DISCONNECT } from '../communicator';
+import type { InteractiveShell, ShellOptions, ShellSession } from '../../build/live';
 import { ChannelReader, scpReceiveFile, scpReceiveTree, scpSendFile, scpSendTree } from './scp';
 
 export interface SshAuth {
@@ -166,7 +167,7 @@ export async function connectSsh(options: SshConnectOptions, signal?: AbortSigna
   return new SshCommunicator(options, client);
 }
 
-export class SshCommunicator implements Communicator {
+export class SshCommunicator implements Communicator, InteractiveShell {
   readonly type = 'ssh';
   private closed = false;
   private connectionLost = false;
@@ -341,6 +342,20 @@ export class SshCommunicator implements Communicator {
     await this.scpSession(`scp -vrf ${src}`, (w, r) => scpReceiveTree(w, r, dst));
   }
 
+  /** A login shell on a pty over the build's own connection (the app's guest shell tab). */
+  async openShell(options: ShellOptions): Promise<ShellSession> {
+    const channel = await this.withClient(
+      (client) =>
+        new Promise<ClientChannel>((resolve, reject) => {
+          client.shell(
+            { term: options.term ?? 'xterm-256color', cols: options.cols, rows: options.rows },
+            (err, ch) => (err ? reject(err) : resolve(ch)),
+          );
+        }),
+    );
+    return shellSession(channel);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -356,6 +371,40 @@ export class SshCommunicator implements Communicator {
       this.client.end();
     });
   }
+}
+
+function shellSession(channel: ClientChannel): ShellSession {
+  const closeListeners: Array<(reason?: string) => void> = [];
+  let closed = false;
+  let reason: string | undefined;
+  channel.on('exit', (code: number | null, signalName?: string) => {
+    reason =
+      typeof code === 'number' ? `the shell exited with status ${code}` : `the shell got ${signalName}`;
+  });
+  channel.on('close', () => {
+    if (closed) return;
+    closed = true;
+    for (const l of closeListeners) l(reason);
+  });
+  return {
+    write: (data) => {
+      if (!closed) channel.write(data);
+    },
+    resize: (cols, rows) => {
+      if (!closed) channel.setWindow(rows, cols, 0, 0);
+    },
+    close: () => {
+      if (!closed) channel.close();
+    },
+    onData: (listener) => {
+      channel.on('data', (chunk: Buffer) => listener(chunk));
+      channel.stderr.on('data', (chunk: Buffer) => listener(chunk));
+    },
+    onClose: (listener) => {
+      if (closed) listener(reason);
+      else closeListeners.push(listener);
+    },
+  };
 }
 
 function sftpCall(fn: (cb: (err?: Error | null) => void) => void): Promise<void> {
