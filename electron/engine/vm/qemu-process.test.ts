@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseAccelerator, kvmDeviceProblem, probeGuest, probeImage } from './accelerator';
 import { consoleRoute, plumbingArgs, QemuVm } from './qemu-process';
-import { screendump, sendKeyCombo } from './qmp';
+import { screendump } from './qmp';
 import { VmRegistry } from './registry';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;

@@ -37,7 +37,7 @@ type Payload =
 const NO_MARKS: ReadonlySet<Mark> = new Set();
 
 /** A character at or above U+0300 (the first combining mark): only such text can change under NFC. */
-const MAYBE_NOT_NFC = /[^\u0000-\u02ff]/;
+const MAYBE_NOT_NFC = /[\u0300-\uffff]/;
 
 /** cty keeps strings in Unicode NFC; most template text is ASCII, which NFC leaves as it is. */
 function nfc(s: string): string {
@@ -135,7 +135,8 @@ export class Value {
 
   static object(entries: Iterable<[string, Value]> | Record<string, Value>): Value {
     const list: [string, Value][] = [];
-    for (const [k, v] of Symbol.iterator in entries ? entries : Object.entries(entries)) list.push([nfc(k), v]);
+    for (const [k, v] of Symbol.iterator in entries ? entries : Object.entries(entries))
+      list.push([nfc(k), v]);
     if (list.length === 0) return Value.EMPTY_OBJECT;
     const sorted = sortedKeys(list);
     const types = new Map<string, Type>();
