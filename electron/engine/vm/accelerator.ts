@@ -3,8 +3,11 @@
  * opened; on some hosts (nested virtualisation without working EPT, say) a KVM guest then stops making
  * progress as soon as the firmware hands over to the kernel, and the build hangs until a timeout.
  * Kiln first boots a tiny guest under KVM that does what a kernel does first — enables paging, enters
- * 64-bit long mode — then writes `OK` to the serial port and powers off through isa-debug-exit. Only
- * when that completes within a few seconds is KVM used; otherwise TCG, and the log says why.
+ * 64-bit long mode — then counts down from 50 million and powers off through isa-debug-exit. Entering
+ * long mode is not enough: on this kind of host the guest does run, but each instruction costs
+ * microseconds (the kernel's decompressor then takes minutes), so the countdown must also finish in
+ * about the time real hardware needs — a few milliseconds, where TCG takes a few hundred. Only then is
+ * KVM used; otherwise TCG, and the log says why.
  * The verdict is cached per boot of the machine (and per qemu binary).
  */
 import { spawn } from 'node:child_process';
@@ -15,8 +18,11 @@ import { runtimeDir, removeQuietly } from './runtime';
 /**
  * The probe guest: a multiboot (a.out kludge) image loaded at 1 MiB. 32-bit entry: PAE, CR3 = the
  * identity-mapped page tables below, EFER.LME, paging on, lgdt, far jump to a 64-bit code segment;
- * there it writes "OK\n" to COM1 and 0x10 to isa-debug-exit (qemu exits with status 33).
+ * there it writes "S" to COM1, counts ECX down from PROBE_LOOPS, writes "OK\n" and 0x10 to
+ * isa-debug-exit (qemu exits with status 33). The host times "S" to "OK".
  */
+export const PROBE_LOOPS = 50_000_000;
+
 export function probeImage(): Buffer {
   const image = Buffer.alloc(0x4000);
   const base = 0x100000;
@@ -31,6 +37,8 @@ export function probeImage(): Buffer {
     base + 0x20,
   ];
   header.forEach((word, i) => image.writeUInt32LE(word >>> 0, i * 4));
+  const GDT = 0x800;
+  const GDTR = GDT + 0x18;
   const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
   const code32 = [
     ...[0x0f, 0x20, 0xe0], // mov eax, cr4
@@ -45,11 +53,14 @@ export function probeImage(): Buffer {
     ...[0x0f, 0x20, 0xc0], // mov eax, cr0
     ...[0x0d, ...u32(0x80000001)], // or eax, PG|PE
     ...[0x0f, 0x22, 0xc0], // mov cr0, eax
-    ...[0x0f, 0x01, 0x15, ...u32(base + 0x88)], // lgdt [gdtr]
+    ...[0x0f, 0x01, 0x15, ...u32(base + GDTR)], // lgdt [gdtr]
     ...[0xea, ...u32(base + 0x58), 0x08, 0x00], // jmp 0x08:long_entry
   ];
   const code64 = [
     ...[0x66, 0xba, 0xf8, 0x03], // mov dx, 0x3f8
+    ...[0xb0, 0x53, 0xee], // mov al, 'S'; out dx, al
+    ...[0xb9, ...u32(PROBE_LOOPS)], // mov ecx, PROBE_LOOPS
+    ...[0xff, 0xc9, 0x75, 0xfc], // loop: dec ecx; jnz loop
     ...[0xb0, 0x4f, 0xee], // mov al, 'O'; out dx, al
     ...[0xb0, 0x4b, 0xee], // mov al, 'K'; out dx, al
     ...[0xb0, 0x0a, 0xee], // mov al, '\n'; out dx, al
@@ -61,10 +72,11 @@ export function probeImage(): Buffer {
   if (0x20 + code32.length !== 0x58) throw new Error('internal: probe code layout');
   Buffer.from(code64).copy(image, 0x58);
   // GDT: null, 64-bit code (L=1, P, DPL0, execute/read), data.
-  image.writeBigUInt64LE(0x00209a0000000000n, 0x78);
-  image.writeBigUInt64LE(0x0000920000000000n, 0x80);
-  image.writeUInt16LE(3 * 8 - 1, 0x88);
-  image.writeUInt32LE(base + 0x70, 0x8a);
+  if (0x58 + code64.length > GDT) throw new Error('internal: probe code layout');
+  image.writeBigUInt64LE(0x00209a0000000000n, GDT + 8);
+  image.writeBigUInt64LE(0x0000920000000000n, GDT + 16);
+  image.writeUInt16LE(3 * 8 - 1, GDTR);
+  image.writeUInt32LE(base + GDT, GDTR + 2);
   // Identity map of the first 2 MiB: PML4[0] → PDPT[0] → PD[0] = one 2 MiB page.
   image.writeBigUInt64LE(BigInt(base + 0x2000 + 3), 0x1000);
   image.writeBigUInt64LE(BigInt(base + 0x3000 + 3), 0x2000);
@@ -83,9 +95,16 @@ export interface ProbeResult {
 export function probeGuest(
   binary: string,
   accel: string,
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  options: {
+    /** For the whole run: starting a KVM VM takes seconds on some hosts. */
+    timeoutMs?: number;
+    /** For the countdown, from "S" to "OK": hardware needs milliseconds, TCG a few hundred. */
+    computeBudgetMs?: number;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ProbeResult> {
-  const timeoutMs = options.timeoutMs ?? 4000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const computeBudgetMs = options.computeBudgetMs ?? 1500;
   const dir = join(runtimeDir(), `accel-probe-${process.pid}-${Date.now()}`);
   const kernel = `${dir}.img`;
   writeFileSync(kernel, probeImage());
@@ -113,13 +132,31 @@ export function probeGuest(
     );
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    let computeStarted = 0;
+    let computeMs = 0;
+    let budgetTimer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (!computeStarted && out.includes('S')) {
+        computeStarted = Date.now();
+        budgetTimer = setTimeout(
+          () =>
+            finish({
+              ok: false,
+              detail: `a test guest runs under ${accel.toUpperCase()} but far below hardware speed (${PROBE_LOOPS / 1e6} million loop iterations not done in ${computeBudgetMs} ms)`,
+            }),
+          computeBudgetMs,
+        );
+      }
+      if (computeStarted && !computeMs && out.includes('OK')) computeMs = Date.now() - computeStarted;
+    });
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     let settled = false;
     const finish = (result: Omit<ProbeResult, 'ms'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(budgetTimer);
       options.signal?.removeEventListener('abort', onAbort);
       child.kill('SIGKILL');
       removeQuietly(kernel);
@@ -140,7 +177,10 @@ export function probeGuest(
     child.on('error', (e) => finish({ ok: false, detail: `cannot run ${binary}: ${e.message}` }));
     child.on('exit', (code) => {
       if (code === 33 && out.includes('OK'))
-        finish({ ok: true, detail: 'a test guest booted into 64-bit mode and powered off' });
+        finish({
+          ok: true,
+          detail: `a test guest booted into 64-bit mode, ran ${PROBE_LOOPS / 1e6} million loop iterations in ${computeMs} ms and powered off`,
+        });
       else {
         const why = err.trim().split('\n').pop() ?? '';
         finish({
