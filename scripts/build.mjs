@@ -11,8 +11,18 @@ import { writeStamp } from './sources.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const external = ['electron', 'node-pty', 'ssh2', 'cpu-features', 'ws', 'bufferutil', 'utf-8-validate'];
 
-/** The command line's bundle, the stamp `bin/kiln.mjs` checks it against, and its V8 code cache. */
-export const CLI = { entry: 'electron/cli/main.ts', out: 'dist/cli.cjs', stamp: 'dist/cli.stamp.json' };
+/**
+ * The command line's bundles: the full CLI, and a small one holding only the template commands (what
+ * `kiln validate` needs to start), with one stamp of their inputs for bin/kiln.cjs's staleness check
+ * and a V8 code cache each.
+ */
+export const CLI = {
+  entry: 'electron/cli/main.ts',
+  out: 'dist/cli.cjs',
+  templateEntry: 'electron/cli/template-main.ts',
+  templateOut: 'dist/cli-template.cjs',
+  stamp: 'dist/cli.stamp.json',
+};
 
 const nodeBundles = [
   { entry: 'electron/host/main.ts', out: 'dist/host.cjs' },
@@ -41,25 +51,30 @@ export function nodeBundleOptions(entry, outfile) {
 
 /**
  * The CLI: minified (half the bytes to read and deserialize at every start; names kept for messages
- * and stacks), with a stamp of its inputs for the staleness check, then a code cache warmed on real work.
+ * and stacks), with a stamp of its inputs for the staleness check, then code caches warmed on real work.
  */
 async function buildCli() {
   const builtAt = Date.now();
-  const result = await build({
-    ...nodeBundleOptions(join(root, CLI.entry), join(root, CLI.out)),
-    absWorkingDir: root,
-    minify: true,
-    keepNames: true,
-    metafile: true,
-  });
-  writeStamp(root, CLI.stamp, builtAt, result.metafile);
+  const bundle = (entry, out) =>
+    build({
+      ...nodeBundleOptions(join(root, entry), join(root, out)),
+      absWorkingDir: root,
+      minify: true,
+      keepNames: true,
+      metafile: true,
+    });
+  const [full, small] = await Promise.all([
+    bundle(CLI.entry, CLI.out),
+    bundle(CLI.templateEntry, CLI.templateOut),
+  ]);
+  writeStamp(root, CLI.stamp, builtAt, { inputs: { ...full.metafile.inputs, ...small.metafile.inputs } });
   warmCodeCache();
 }
 
 /**
- * Runs `kiln validate` on a small HCL folder and a small JSON template in one process that then saves
- * V8's code cache (bin/kiln.mjs): later starts skip compiling what these used. A cache that fails to
- * write only costs speed.
+ * Runs `kiln validate` on a small HCL folder and a small JSON template, and `kiln fmt`, in one process
+ * per bundle that then saves V8's code cache (bin/kiln.cjs): later starts skip compiling what these
+ * used. A cache that fails to write only costs speed.
  */
 function warmCodeCache() {
   const work = mkdtempSync(join(tmpdir(), 'kiln-warm-'));
@@ -70,15 +85,24 @@ function warmCodeCache() {
     writeFileSync(join(work, 'template.json'), WARM_JSON);
     const commands = [
       ['validate', hcl],
+      ['validate', '-syntax-only', hcl],
       ['validate', join(work, 'template.json')],
       ['fmt', '-check', hcl],
     ];
-    spawnSync(process.execPath, [join(root, 'bin/kiln.mjs')], {
-      cwd: work,
-      env: { ...process.env, KILN_NO_REBUILD: '1', KILN_CODE_CACHE_WARMUP: JSON.stringify(commands) },
-      stdio: 'ignore',
-      timeout: 60_000,
-    });
+    for (const bundle of ['template', 'full']) {
+      spawnSync(process.execPath, [join(root, 'bin/kiln.cjs')], {
+        cwd: work,
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          KILN_NO_REBUILD: '1',
+          KILN_BUNDLE: bundle,
+          KILN_CODE_CACHE_WARMUP: JSON.stringify(commands),
+        },
+        stdio: 'ignore',
+        timeout: 60_000,
+      });
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

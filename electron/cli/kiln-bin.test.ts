@@ -1,7 +1,8 @@
 /**
- * `bin/kiln.mjs` on a copy of the repository: it builds the bundle when there is none, runs it with a
- * code cache the build warmed, rebuilds by itself when a source the bundle was built from changes (and
- * only then), and runs correctly whatever state its code cache is in.
+ * `bin/kiln.cjs` on a copy of the repository: it builds the bundles when there are none, runs the
+ * template commands from the small one and the rest from the full one, each with a code cache the build
+ * warmed, rebuilds by itself when a source the bundles were built from changes (and only then), and runs
+ * correctly whatever state its code caches are in. `bin/kiln.mjs`, the former entry, still works.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -19,15 +20,21 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandNames } from './template-main';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const copy = mkdtempSync(join(tmpdir(), 'kiln-bin-'));
-const bundle = join(copy, 'dist/cli.cjs');
+const bundle = join(copy, 'dist/cli-template.cjs');
+const fullBundle = join(copy, 'dist/cli.cjs');
 const cache = `${bundle}.cache`;
 const versionFile = join(copy, 'electron/engine/version.ts');
 
 function kiln(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(copy, 'bin/kiln.mjs'), ...args], {
+  return run('bin/kiln.cjs', args);
+}
+
+function run(entry: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(copy, entry), ...args], {
     cwd: copy,
     encoding: 'utf8',
     env: { PATH: process.env.PATH },
@@ -52,8 +59,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-describe('bin/kiln.mjs', () => {
-  it('builds a missing bundle, with its stamp and a warmed code cache, then runs the command', () => {
+describe('bin/kiln.cjs', () => {
+  it('serves from the small bundle exactly the commands that bundle holds', () => {
+    const launcher = readFileSync(join(repoRoot, 'bin/kiln.cjs'), 'utf8');
+    const listed = /const TEMPLATE_COMMANDS = (\[[^\]]*\])/.exec(launcher)?.[1];
+    expect(JSON.parse((listed ?? '').replace(/'/g, '"'))).toEqual(commandNames);
+  });
+
+  it('builds missing bundles, with their stamp and warmed code caches, then runs the command', () => {
     expect(existsSync(bundle)).toBe(false);
     const r = kiln('version');
     expect(r.stderr).toBe('');
@@ -71,6 +84,30 @@ describe('bin/kiln.mjs', () => {
     expect(readFileSync(cache, 'latin1').split('\n')[0]).toBe(
       `${process.version} ${process.arch} ${size} ${mtimeMs}`,
     );
+    expect(statSync(`${fullBundle}.cache`).size).toBeGreaterThan(100_000);
+    // The small bundle holds the template engine but not MAAS or the build engine.
+    expect(statSync(bundle).size).toBeLessThan(statSync(fullBundle).size * 0.6);
+  });
+
+  it('runs the other commands from the full bundle, and the former bin/kiln.mjs entry still works', () => {
+    const help = kiln('--help');
+    expect(help.status).toBe(0);
+    expect(help.stderr).toContain('inspect-image');
+    expect(kiln('maas', '--help').status).toBe(0);
+    const old = run('bin/kiln.mjs', ['validate', 'tpl']);
+    expect(old.stdout).toContain('The configuration is valid.');
+    expect(old.status).toBe(0);
+  });
+
+  it('leaves a good cache alone when run under other V8 flags', () => {
+    const before = readFileSync(cache);
+    const r = spawnSync(process.execPath, ['--no-opt', join(copy, 'bin/kiln.cjs'), 'validate', 'tpl'], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(r.stdout).toContain('The configuration is valid.');
+    expect(readFileSync(cache).equals(before)).toBe(true);
   });
 
   it('does not rebuild while no source changed, and rebuilds when one did', () => {
