@@ -67,9 +67,16 @@ function main(): void {
       `parse+validate in process: cold ${cold.toFixed(1)} ms, warm median ${median(warm).toFixed(1)} ms (goal < 30 ms)`,
     );
 
-    const kiln = join(root, 'bin/kiln.mjs');
-    spawnSync(process.execPath, [kiln, 'version'], { cwd: root }); // make sure the bundle is built
+    const kiln = join(root, 'bin/kiln.cjs');
+    spawnSync(process.execPath, [kiln, 'version'], { cwd: root }); // make sure the bundles are built
     const packer = existsSync('/usr/bin/packer') ? '/usr/bin/packer' : undefined;
+    // The floors: starting Node with nothing to do, and Packer printing its version.
+    const nodeFloor = timeCommand(process.execPath, ['-e', '0'], work, 7);
+    const packerFloor = packer ? timeCommand(packer, ['version'], work, 7) : undefined;
+    console.log(
+      `start-up floors: node -e 0 ${nodeFloor.ms.toFixed(0)} ms` +
+        (packerFloor ? `, packer version ${packerFloor.ms.toFixed(0)} ms` : ''),
+    );
     const cases: [string, string][] = [['generated 5,000-line folder', folder]];
     if (existsSync(corpus)) {
       cases.push(['corpus maas-ubuntu-cloudimg (HCL)', join(corpus, 'maas-ubuntu-cloudimg')]);
