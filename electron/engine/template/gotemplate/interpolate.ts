@@ -82,10 +82,20 @@ export const BUILD_DATA_COMMON_KEYS = [
  * `{{build `Host`}}` renders as `{{.Host}}` and is rendered again with the real values at provision time.
  */
 export function placeholderBuildData(extraKeys: readonly string[] = []): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const key of [...BUILD_DATA_COMMON_KEYS, ...extraKeys])
-    data[key] = `Build_${key}. ${BUILD_PLACEHOLDER_MESSAGE}`;
+  // A copy of one precomputed table: validate asks for it once per component.
+  const data: Record<string, string> = {
+    ...(commonPlaceholders ??= placeholdersFor(BUILD_DATA_COMMON_KEYS)),
+  };
+  if (extraKeys.length > 0) Object.assign(data, placeholdersFor(extraKeys));
   data.WinRMPassword = '{{.WinRMPassword}}';
+  return data;
+}
+
+let commonPlaceholders: Readonly<Record<string, string>> | undefined;
+
+function placeholdersFor(keys: readonly string[]): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const key of keys) data[key] = `Build_${key}. ${BUILD_PLACEHOLDER_MESSAGE}`;
   return data;
 }
 

@@ -118,9 +118,18 @@ function placeholder(src: SourceText, start: number, end: number): LiteralExpr {
  * Ranges for one file, like SourceText.range but faster for the parser's mostly forward-moving
  * offsets: it remembers the last line it found instead of searching from scratch.
  */
+/** How many recent positions a RangeMaker keeps (a power of two). */
+const RECENT_POSITIONS = 256;
+
 export class RangeMaker {
   private readonly lineStarts: number[] = [0];
   private hint = 0;
+  /**
+   * The positions made last, by offset modulo the size: a node's start is usually its first token's and
+   * its end its last token's, made just before, and Pos objects are immutable and shared already (see
+   * Parser.span). A third of the parser's allocations were positions; most were repeats.
+   */
+  private readonly recent: (Pos | undefined)[] = new Array(RECENT_POSITIONS).fill(undefined);
 
   constructor(private readonly src: SourceText) {
     const text = src.text;
@@ -130,6 +139,8 @@ export class RangeMaker {
   pos(offset: number): Pos {
     const starts = this.lineStarts;
     const o = offset < 0 ? 0 : offset > this.src.text.length ? this.src.text.length : offset;
+    const seen = this.recent[o & (RECENT_POSITIONS - 1)];
+    if (seen !== undefined && seen.offset === o) return seen;
     let line = this.hint;
     if (!(starts[line] <= o && (line + 1 === starts.length || o < starts[line + 1]))) {
       let lo = 0;
@@ -142,7 +153,9 @@ export class RangeMaker {
       line = lo;
       this.hint = lo;
     }
-    return { line: line + 1, column: o - starts[line] + 1, offset: o };
+    const pos = { line: line + 1, column: o - starts[line] + 1, offset: o };
+    this.recent[o & (RECENT_POSITIONS - 1)] = pos;
+    return pos;
   }
 
   range(start: number, end: number): Range {
