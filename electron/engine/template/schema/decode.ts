@@ -469,15 +469,8 @@ class Decoder {
   }
 
   private convertCty(type: FieldType, raw: ConfigValue | Unknown, at: ValueAt): CtyResult {
-    if (isUnknown(raw)) return { ok: true, value: UNKNOWN };
+    if (isUnknown(raw)) return CTY_UNKNOWN;
     if (raw === null) return { ok: true, value: zeroValue(type) };
-    const have = ctyTypeName(raw);
-    // cty's MismatchMessage for the cases a Packer spec can meet.
-    const mismatch = (): CtyResult => ({
-      ok: false,
-      message: `${friendlyTypeName(type)} required, but have ${have}`,
-      kind: true,
-    });
     switch (type.kind) {
       case 'string':
       case 'duration': {
@@ -485,9 +478,9 @@ class Decoder {
         if (typeof raw === 'string') text = raw;
         else if (typeof raw === 'number') text = formatGoFloatPlain(raw);
         else if (typeof raw === 'boolean') text = raw ? 'true' : 'false';
-        else return mismatch();
+        else return ctyMismatch(type, raw);
         const rendered = this.render(text, at);
-        if (isUnknown(rendered) || typeof rendered !== 'string') return { ok: true, value: UNKNOWN };
+        if (isUnknown(rendered) || typeof rendered !== 'string') return CTY_UNKNOWN;
         if (type.kind === 'string') return { ok: true, value: rendered };
         const parsed = parseGoDurationNs(rendered);
         if (!parsed.ok) {
@@ -510,7 +503,7 @@ class Decoder {
           }
           return { ok: false, message: 'a bool is required' };
         }
-        return mismatch();
+        return ctyMismatch(type, raw);
       case 'int':
       case 'float': {
         let value: number;
@@ -520,7 +513,7 @@ class Decoder {
           if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
             return { ok: false, message: 'a number is required' };
           value = Number(text);
-        } else return mismatch();
+        } else return ctyMismatch(type, raw);
         if (type.kind === 'int' && !Number.isInteger(value)) {
           return {
             ok: false,
@@ -533,7 +526,7 @@ class Decoder {
         if (!Array.isArray(raw)) {
           return isConfigObject(raw)
             ? { ok: false, message: `${friendlyTypeName(type)} required`, kind: true }
-            : mismatch();
+            : ctyMismatch(type, raw);
         }
         const out: Decoded[] = [];
         for (const [i, item] of raw.entries()) {
@@ -553,7 +546,7 @@ class Decoder {
         if (!isConfigObject(raw)) {
           return Array.isArray(raw)
             ? { ok: false, message: `${friendlyTypeName(type)} required`, kind: true }
-            : mismatch();
+            : ctyMismatch(type, raw);
         }
         const out: Record<string, Decoded> = {};
         for (const [key, item] of Object.entries(raw)) {
@@ -587,7 +580,7 @@ class Decoder {
           });
           return { ok: true, value: UNKNOWN };
         }
-        if (!isConfigObject(raw)) return mismatch();
+        if (!isConfigObject(raw)) return ctyMismatch(type, raw);
         return { ok: true, value: this.decodeObject(type.fields, raw, at.path + '.', false) };
       }
       case 'blocks': {
@@ -804,6 +797,18 @@ interface ValueAt {
 }
 
 type CtyResult = { ok: true; value: Decoded } | { ok: false; message: string; kind?: boolean };
+
+/** Shared: results are read, never changed. */
+const CTY_UNKNOWN: CtyResult = Object.freeze({ ok: true, value: UNKNOWN });
+
+/** cty's MismatchMessage for the cases a Packer spec can meet. */
+function ctyMismatch(type: FieldType, raw: ConfigValue): CtyResult {
+  return {
+    ok: false,
+    message: `${friendlyTypeName(type)} required, but have ${ctyTypeName(raw)}`,
+    kind: true,
+  };
+}
 
 function isHclBlock(type: FieldType): boolean {
   return (type.kind === 'object' && type.hcl === 'block') || type.kind === 'blocks';
