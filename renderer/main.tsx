@@ -66,10 +66,16 @@ async function start(): Promise<void> {
     // The start screen: actions taken on it wait for the session (workspace/current.ts).
     useStore.setState({ ...(await data), connection: 'ready' });
     const api = await connected;
-    const [{ setupLanguages }, { Session, session, setSession }, { WorkspaceView }] = await editor;
+    const [{ setupLanguages, warmUpEditor }, { Session, session, setSession }, { WorkspaceView }] =
+      await editor;
     root.render(<App workspaceView={WorkspaceView} />);
     setSession(new Session(api));
     setupLanguages(() => session().language);
+    // After the template's files are asked for (a click on the start screen already waits for the
+    // session), while their answer travels.
+    setTimeout(() => {
+      if (!useStore.getState().workspace) warmUpEditor();
+    }, 0);
     if ('closed' in api) {
       void (api as { closed: Promise<void> }).closed.then(() => useStore.setState({ connection: 'lost' }));
     }
