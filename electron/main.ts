@@ -25,7 +25,11 @@ import { KeychainProfileStore, keychainStorage } from './keychain-profiles';
 
 protocol.registerSchemesAsPrivileged([
   // standard + secure: a real origin for the page and its workers; no CORS or fetch beyond our own files.
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  // codeCache: V8 keeps what it compiled of Kiln's scripts (Monaco above all) for the next start.
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
 ]);
 
 const root = app.isPackaged ? app.getAppPath() : appRoot(__dirname);
@@ -165,6 +169,8 @@ const webPreferences: Electron.WebPreferences = {
   webviewTag: false,
   spellcheck: false,
   navigateOnDragDrop: false,
+  // Cache compiled code from the first run on (Chromium's default waits for a script's second load).
+  v8CacheOptions: 'bypassHeatCheck',
 };
 
 /** A detached console: Kiln's own page, showing one build's console, shell or screen. */

@@ -87,7 +87,11 @@ describe('web host', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('unsafe-eval');
-    expect((await get('/assets/app.js')).headers['content-type']).toMatch(/javascript/);
+    expect(index.headers['cache-control']).toBe('no-store');
+    const asset = await get('/assets/app.js');
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+    // Content-hashed names: kept for good, so a reopened Kiln reuses the browser's code cache.
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect((await get('/../secret.txt')).status).toBe(404);
     expect((await get('/%2e%2e/secret.txt')).status).toBe(404);
   });

@@ -8,7 +8,7 @@ import { pausedAddresses } from '../builds/live';
 import { useBuilds } from '../builds/store';
 import { monaco } from '../editor/monaco';
 import { notify } from '../state/store';
-import { THEME } from '../editor/setup';
+import { EDITOR_LOOK } from '../editor/setup';
 import { pathOf } from '../workspace/documents';
 import { session } from '../workspace/session';
 import { useStore } from '../state/store';
@@ -27,10 +27,9 @@ export function EditorPane() {
   useEffect(() => {
     if (!host.current) return;
     const editor = monaco.editor.create(host.current, {
+      ...EDITOR_LOOK,
       model: null,
-      theme: THEME,
       automaticLayout: true,
-      fontSize: 13,
       minimap: { enabled: false },
       scrollBeyondLastLine: false,
       renderWhitespace: 'selection',

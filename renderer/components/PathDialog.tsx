@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { DirectoryListing } from '../../electron/api/types';
-import { messageOf, session } from '../workspace/session';
+import { whenSession } from '../workspace/current';
 import { useStore, type DialogState } from '../state/store';
 
 function joinPath(dir: string, name: string): string {
@@ -27,10 +27,10 @@ export function PathDialog({ dialog }: { dialog: DialogState }) {
 
   useEffect(() => {
     let cancelled = false;
-    session()
-      .api.listDirectory({ path: dir })
+    whenSession()
+      .then((s) => s.api.listDirectory({ path: dir }))
       .then((l) => !cancelled && (setListing(l), setError(undefined)))
-      .catch((err) => !cancelled && setError(messageOf(err)));
+      .catch((err: unknown) => !cancelled && setError(err instanceof Error ? err.message : String(err)));
     return () => {
       cancelled = true;
     };
@@ -46,12 +46,12 @@ export function PathDialog({ dialog }: { dialog: DialogState }) {
     }
     setBusy(true);
     if (creating) {
-      const ok = await session().createFromGallery(dialog.template.id, path);
+      const ok = await (await whenSession()).createFromGallery(dialog.template.id, path);
       setBusy(false);
       if (ok) close();
     } else {
       close();
-      await session().openPath(path);
+      await (await whenSession()).openPath(path);
     }
   };
   const title = creating

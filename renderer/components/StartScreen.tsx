@@ -1,5 +1,5 @@
 /** The start screen: starter templates from the gallery, recent templates, and open buttons. */
-import { session } from '../workspace/session';
+import { whenSession } from '../workspace/current';
 import { useStore } from '../state/store';
 
 export function StartScreen() {
@@ -13,10 +13,14 @@ export function StartScreen() {
         <p>Build custom OS images for MAAS from Packer templates.</p>
       </header>
       <div className="start-actions">
-        <button type="button" className="primary" onClick={() => void session().pickAndOpen('file')}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void whenSession().then((s) => s.pickAndOpen('file'))}
+        >
           Open File…
         </button>
-        <button type="button" onClick={() => void session().pickAndOpen('folder')}>
+        <button type="button" onClick={() => void whenSession().then((s) => s.pickAndOpen('folder'))}>
           Open Folder…
         </button>
       </div>
@@ -52,7 +56,7 @@ export function StartScreen() {
                 type="button"
                 className="link"
                 aria-label={`Open recent ${r.path}`}
-                onClick={() => void session().openPath(r.path)}
+                onClick={() => void whenSession().then((s) => s.openPath(r.path))}
               >
                 {r.path}
               </button>
@@ -61,7 +65,7 @@ export function StartScreen() {
                 type="button"
                 className="small"
                 aria-label={`Forget ${r.path}`}
-                onClick={() => void session().forgetRecent(r.path)}
+                onClick={() => void whenSession().then((s) => s.forgetRecent(r.path))}
               >
                 Forget
               </button>

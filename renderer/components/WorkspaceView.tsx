@@ -1,9 +1,12 @@
-/** An open template: toolbar, file list, tabs with the editor or the pipeline view, problems, status bar. */
+/**
+ * An open template: toolbar, file list, tabs with the editor or the pipeline view, problems, status bar.
+ * The build view (with its consoles and xterm) loads when first shown: the editor opens without it.
+ */
+import { lazy, Suspense } from 'react';
 import { liveRun } from '../builds/live';
 import { useBuilds } from '../builds/store';
 import { session } from '../workspace/session';
 import { useStore } from '../state/store';
-import { BuildView } from './build/BuildView';
 import { OnErrorDialog } from './build/OnErrorDialog';
 import { PausedBar } from './build/PausedBar';
 import { MaasSettings } from './maas/MaasSettings';
@@ -15,6 +18,8 @@ import { FileList } from './FileList';
 import { PipelineView } from './PipelineView';
 import { ProblemsPanel } from './ProblemsPanel';
 import { Tabs } from './Tabs';
+
+const BuildView = lazy(() => import('./build/BuildView').then((m) => ({ default: m.BuildView })));
 
 function Toolbar() {
   const view = useStore((s) => s.view);
@@ -145,7 +150,11 @@ export function WorkspaceView() {
               <EditorPane />
             </div>
             {view === 'pipeline' ? <PipelineView /> : null}
-            {view === 'build' ? <BuildView /> : null}
+            {view === 'build' ? (
+              <Suspense fallback={<p className="empty">Loading the build view…</p>}>
+                <BuildView />
+              </Suspense>
+            ) : null}
           </div>
           {problemsOpen && view !== 'build' ? <ProblemsPanel /> : null}
         </div>

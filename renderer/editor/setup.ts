@@ -13,6 +13,27 @@ import { uriOf, pathOf } from '../workspace/documents';
 
 export const THEME = 'kiln-dark';
 
+/** The editor's look: shared by the real editor and the warm-up, so the warm-up's font measurement is reused. */
+export const EDITOR_LOOK = { theme: THEME, fontSize: 13 } as const;
+
+/**
+ * Pays Monaco's once-per-page costs while the page would otherwise idle (on the start screen, or while a
+ * template is read from disk): its services, the theme's CSS, the font measurement (cached by font) and the
+ * first style pass over its CSS. A throwaway editor off screen, gone again at once; the real editor then
+ * starts without them.
+ */
+export function warmUpEditor(): void {
+  const host = document.createElement('div');
+  host.setAttribute('aria-hidden', 'true');
+  host.style.cssText = 'position:fixed;left:-10000px;top:0;width:400px;height:200px;visibility:hidden';
+  document.body.appendChild(host);
+  try {
+    monaco.editor.create(host, { ...EDITOR_LOOK, model: null, minimap: { enabled: false } }).dispose();
+  } finally {
+    host.remove();
+  }
+}
+
 const completionKinds: Record<CompletionKind, monaco.languages.CompletionItemKind> = {
   block: monaco.languages.CompletionItemKind.Module,
   attribute: monaco.languages.CompletionItemKind.Property,

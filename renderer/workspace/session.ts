@@ -12,6 +12,7 @@ import { monaco } from '../editor/monaco';
 import { LanguageClient } from '../language/client';
 import type { CheckResult } from '../language/protocol';
 import { notify, useStore, type DocState } from '../state/store';
+import { provideSession } from './current';
 import { Documents, languageOf, pathOf } from './documents';
 
 const MARKER_OWNER = 'kiln';
@@ -53,16 +54,7 @@ export class Session {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Start screen
-
-  async loadStart(): Promise<void> {
-    const [appInfo, gallery, recent] = await Promise.all([
-      this.api.appInfo({}),
-      this.api.listGallery({}),
-      this.api.recentWorkspaces({}),
-    ]);
-    useStore.setState({ appInfo, gallery, recent, connection: 'ready' });
-  }
+  // Start screen (its data is fetched by main.tsx while the editor's modules load)
 
   async openPath(path: string): Promise<void> {
     try {
@@ -560,6 +552,7 @@ export function messageOf(err: unknown): string {
 let current: Session | undefined;
 export function setSession(session: Session): void {
   current = session;
+  provideSession(session);
 }
 export function session(): Session {
   if (!current) throw new Error('Kiln is not connected yet');
