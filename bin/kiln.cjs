@@ -106,11 +106,13 @@ function loadBundle(bundle) {
 
 async function run() {
   const argv = process.argv.slice(2);
-  const bundle = join(root, BUNDLES[bundleFor(argv)]);
+  let bundle = join(root, BUNDLES[bundleFor(argv)]);
   if (process.env.KILN_NO_REBUILD !== '1' && isStale(bundle)) {
     const { buildNode } = await import('../scripts/build.mjs');
     await buildNode('cli');
   }
+  // A copy built before the small bundle existed (or without sources to build it): the full one serves all.
+  if (!statSync(bundle, { throwIfNoEntry: false })) bundle = join(root, BUNDLES.full);
   const { cli, save, needsCache } = loadBundle(bundle);
 
   const warmup = process.env.KILN_CODE_CACHE_WARMUP;

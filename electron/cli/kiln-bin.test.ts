@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -97,6 +98,21 @@ describe('bin/kiln.cjs', () => {
     const old = run('bin/kiln.mjs', ['validate', 'tpl']);
     expect(old.stdout).toContain('The configuration is valid.');
     expect(old.status).toBe(0);
+  });
+
+  it('runs the template commands from the full bundle when the small one is missing', () => {
+    renameSync(bundle, `${bundle}.away`);
+    try {
+      const r = spawnSync(process.execPath, [join(copy, 'bin/kiln.cjs'), 'validate', 'tpl'], {
+        cwd: copy,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, KILN_NO_REBUILD: '1' },
+      });
+      expect(r.stdout).toContain('The configuration is valid.');
+      expect(r.status).toBe(0);
+    } finally {
+      renameSync(`${bundle}.away`, bundle);
+    }
   });
 
   it('leaves a good cache alone when run under other V8 flags', () => {
