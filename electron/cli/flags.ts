@@ -97,3 +97,30 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
   }
   return { flags: values as FlagValues<S>, rest: args.slice(i) };
 }
+
+/** Flags may come before or after the positional arguments (`delete 12 --profile lab`). */
+export function parseInterleavedFlags<S extends Record<string, FlagSpec>>(
+  specs: S,
+  args: readonly string[],
+): { flags: FlagValues<S>; positional: string[] } {
+  const flagTokens: string[] = [];
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    flagTokens.push(arg);
+    const body = arg.replace(/^--?/, '');
+    const spec = specs[body] as FlagSpec | undefined;
+    if (!body.includes('=') && spec && spec.kind !== 'bool' && i + 1 < args.length)
+      flagTokens.push(args[++i]);
+  }
+  const { flags } = parseFlags(specs, flagTokens);
+  return { flags, positional };
+}

@@ -12,7 +12,7 @@ import {
   type ArtifactResult,
   type TarballFiletype,
 } from '../../engine/maas/rootfs';
-import { FlagError, parseFlags, type FlagSpec, type FlagValues } from '../flags';
+import { FlagError, parseInterleavedFlags, type FlagSpec } from '../flags';
 import type { CliIo } from '../io';
 import { formatBytes } from './maas-progress';
 
@@ -30,32 +30,6 @@ export const MAAS_ARTIFACT_USAGE = `  image --filetype F [--partition N] [--curt
       content, and what MAAS and curtin need inside (cloud-init, machine-id,
       curtin hooks, network configuration, kernel policy, base_image, ...).
       Exits 1 when there are errors.`;
-
-/** Flags may come before or after the positional arguments. */
-function splitArgs<S extends Record<string, FlagSpec>>(
-  specs: S,
-  args: readonly string[],
-): { flags: FlagValues<S>; positional: string[] } {
-  const flagTokens: string[] = [];
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    flagTokens.push(arg);
-    const body = arg.replace(/^--?/, '');
-    const spec = specs[body] as FlagSpec | undefined;
-    if (!body.includes('=') && spec && spec.kind !== 'bool' && i + 1 < args.length)
-      flagTokens.push(args[++i]);
-  }
-  return { flags: parseFlags(specs, flagTokens).flags, positional };
-}
 
 function expectArgs(positional: string[], names: string[]): void {
   if (positional.length < names.length)
@@ -99,7 +73,7 @@ const imageFlags = {
 } satisfies Record<string, FlagSpec>;
 
 export async function maasImage(args: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = splitArgs(imageFlags, args);
+  const { flags, positional } = parseInterleavedFlags(imageFlags, args);
   expectArgs(positional, ['DISK', 'OUTPUT']);
   const [disk, output] = positional.map((p) => path.resolve(io.cwd, p));
   const filetype = flags.filetype;
@@ -181,7 +155,7 @@ export function formatReadiness(report: ReadinessReport): string {
 }
 
 export async function maasCheck(args: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = splitArgs(checkFlags, args);
+  const { flags, positional } = parseInterleavedFlags(checkFlags, args);
   expectArgs(positional, ['FILE']);
   const report = await checkReadiness(path.resolve(io.cwd, positional[0]), {
     filetype: flags.filetype || undefined,

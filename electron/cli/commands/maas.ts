@@ -19,7 +19,7 @@ import {
   MIN_CHUNK_SIZE,
   uploadBootResource,
 } from '../../engine/maas/upload';
-import { FlagError, parseFlags, type FlagSpec, type FlagValues } from '../flags';
+import { FlagError, parseInterleavedFlags, type FlagSpec, type FlagValues } from '../flags';
 import type { CliIo, Command } from '../io';
 import { MAAS_ARTIFACT_USAGE, maasCheck, maasImage } from './maas-artifacts';
 import { UploadProgressPrinter, formatBytes } from './maas-progress';
@@ -113,33 +113,6 @@ export const maasCommand: Command = {
   },
 };
 
-/** Flags may come before or after the positional arguments (`delete 12 --profile lab`). */
-function parseArgs<S extends Record<string, FlagSpec>>(
-  specs: S,
-  args: readonly string[],
-): { flags: FlagValues<S>; positional: string[] } {
-  const flagTokens: string[] = [];
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    flagTokens.push(arg);
-    const body = arg.replace(/^--?/, '');
-    const spec = specs[body] as FlagSpec | undefined;
-    if (!body.includes('=') && spec && spec.kind !== 'bool' && i + 1 < args.length)
-      flagTokens.push(args[++i]);
-  }
-  const { flags } = parseFlags(specs, flagTokens);
-  return { flags, positional };
-}
-
 function expectPositional(positional: string[], names: string[]): void {
   if (positional.length < names.length)
     throw new UsageError(`missing ${names.slice(positional.length).join(' ')}`);
@@ -170,7 +143,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 async function login(args: string[], io: CliIo, store: ProfileStore): Promise<number> {
-  const { flags, positional } = parseArgs({ default: { kind: 'bool' } }, args);
+  const { flags, positional } = parseInterleavedFlags({ default: { kind: 'bool' } }, args);
   expectPositional(positional, ['PROFILE', 'URL', 'API_KEY']);
   const [name, rawUrl, rawKey] = positional;
   validateProfileName(name);
@@ -197,7 +170,7 @@ async function login(args: string[], io: CliIo, store: ProfileStore): Promise<nu
 }
 
 async function logout(args: string[], io: CliIo, store: ProfileStore): Promise<number> {
-  const { positional } = parseArgs({}, args);
+  const { positional } = parseInterleavedFlags({}, args);
   expectPositional(positional, ['PROFILE']);
   if (!(await store.remove(positional[0]))) {
     io.stderr.write(`kiln maas logout: no profile "${positional[0]}"\n`);
@@ -208,7 +181,7 @@ async function logout(args: string[], io: CliIo, store: ProfileStore): Promise<n
 }
 
 async function profiles(args: string[], io: CliIo, store: ProfileStore): Promise<number> {
-  const { flags, positional } = parseArgs({ json: { kind: 'bool' } }, args);
+  const { flags, positional } = parseInterleavedFlags({ json: { kind: 'bool' } }, args);
   expectPositional(positional, []);
   const all = await store.list();
   if (flags.json) {
@@ -229,7 +202,7 @@ async function profiles(args: string[], io: CliIo, store: ProfileStore): Promise
 }
 
 async function list(args: string[], io: CliIo, store: ProfileStore): Promise<number> {
-  const { flags, positional } = parseArgs(
+  const { flags, positional } = parseInterleavedFlags(
     { ...connectionFlags, all: { kind: 'bool' }, json: { kind: 'bool' } },
     args,
   );
@@ -292,7 +265,10 @@ function status(resource: BootResource): string {
 }
 
 async function remove(args: string[], io: CliIo, store: ProfileStore): Promise<number> {
-  const { flags, positional } = parseArgs({ ...connectionFlags, architecture: { kind: 'string' } }, args);
+  const { flags, positional } = parseInterleavedFlags(
+    { ...connectionFlags, architecture: { kind: 'string' } },
+    args,
+  );
   expectPositional(positional, ['ID|NAME']);
   const { client } = await connect(flags, io, store);
   try {
@@ -364,7 +340,7 @@ function parseChunkSize(text: string): number {
 }
 
 async function upload(args: string[], io: CliIo, store: ProfileStore): Promise<number> {
-  const { flags, positional } = parseArgs(
+  const { flags, positional } = parseInterleavedFlags(
     {
       ...connectionFlags,
       name: { kind: 'string' },

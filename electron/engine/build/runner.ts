@@ -9,6 +9,7 @@ import type { CleanupContext, RunnerOptions, Step, StepAction, StepContext } fro
 import { ABORTED, CANCELLED, ERROR, HALTED } from './step';
 import type { StateBag } from './state';
 import type { BuildUi } from './ui';
+import { goQuote } from '../template/hcl/gostrings';
 
 interface Runnable {
   /** The inner step's name (Packer's InnerStepName). */
@@ -43,11 +44,6 @@ export const KEEPING_MESSAGE =
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-/** Go's %#v of a string, as in `Incorrect input: "x"`. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /** A step with events and error capture; the innermost wrapper. */

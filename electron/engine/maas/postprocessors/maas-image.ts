@@ -12,6 +12,7 @@ import type {
   Render,
 } from '../../build/components';
 import type { MaasImageConfig } from '../../template/schema';
+import { MAAS_IMAGE_EXTENSIONS } from '../../template/schema/components/pp-maas-image';
 import { makeDiskImage, type DiskImageFiletype } from '../ddimage';
 import { sniffFormat } from '../disk/open';
 import { readHead } from '../compress/decompress';
@@ -19,20 +20,6 @@ import { checkReadiness, looksLikeDisk } from '../readiness/check';
 import { makeRootTarball, type ArtifactResult, type TarballFiletype } from '../rootfs';
 
 export const MAAS_IMAGE_BUILDER_ID = 'kiln.post-processor.maas-image';
-
-const EXTENSIONS: Record<string, string> = {
-  tgz: '.tar.gz',
-  tbz: '.tar.bz2',
-  txz: '.tar.xz',
-  ddraw: '.dd.raw',
-  ddgz: '.dd.gz',
-  ddxz: '.dd.xz',
-  ddbz2: '.dd.bz2',
-  ddtar: '.dd.tar',
-  ddtgz: '.dd.tar.gz',
-  ddtbz: '.dd.tar.bz2',
-  ddtxz: '.dd.tar.xz',
-};
 
 /** A MAAS image file, with what maas-upload needs to know about it. */
 export class MaasImageArtifact implements Artifact {
@@ -103,7 +90,7 @@ export class MaasImagePostProcessor implements PostProcessor {
   async postProcess(ctx: ComponentContext, input: Artifact): Promise<PostProcessResult> {
     const { ui, build, signal } = ctx;
     const filetype = this.config.filetype || 'tgz';
-    const template = this.config.output || `{{.BuildName}}${EXTENSIONS[filetype] ?? ''}`;
+    const template = this.config.output || `{{.BuildName}}${MAAS_IMAGE_EXTENSIONS[filetype] ?? ''}`;
     let target: string;
     try {
       target = this.render(template, {

@@ -3,7 +3,7 @@
  * `template: <name>:<line>:<col>: executing "<name>" at <<node>>: <message>`.
  */
 import { sprint, sprintf, sprintln } from './fmt';
-import { goQuote } from './lexer';
+import { goQuote } from '../hcl/gostrings';
 import type {
   ArgNode,
   BranchNode,

@@ -1,5 +1,5 @@
 /** The parts of Go's fmt package that text/template's print, println and printf builtins expose. */
-import { goQuote } from './lexer';
+import { goQuote } from '../hcl/gostrings';
 import {
   GoFloat,
   type GoValue,

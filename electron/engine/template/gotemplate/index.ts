@@ -30,6 +30,6 @@ export {
 } from './exec';
 export { GoTemplateParseError, nodeString, parseGoTemplate, unquote } from './parser';
 export type { ArgNode, ListNode, Node, ParsedTemplate, PipeNode, CommandNode } from './parser';
-export { goQuote } from './lexer';
+export { goQuote } from '../hcl/gostrings';
 export { GoFloat, GoStruct, type GoValue, formatValue, toGoValue } from './values';
 export { RFC3339, formatGoTime, strftime } from './timefmt';

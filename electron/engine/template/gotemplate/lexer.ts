@@ -4,6 +4,7 @@
  * Positions are UTF-16 offsets into the template text; errors carry Go's wording.
  */
 
+import { goQuote } from '../hcl/gostrings';
 export type ItemType =
   | 'error'
   | 'bool'
@@ -62,53 +63,6 @@ export interface Item {
   pos: number;
   value: string;
   line: number;
-}
-
-/** Go's `%q` of a string (strconv.Quote): used in several of text/template's messages. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        break;
-      case '\\':
-        out += '\\\\';
-        break;
-      case '\n':
-        out += '\\n';
-        break;
-      case '\r':
-        out += '\\r';
-        break;
-      case '\t':
-        out += '\\t';
-        break;
-      case '\x07':
-        out += '\\a';
-        break;
-      case '\b':
-        out += '\\b';
-        break;
-      case '\f':
-        out += '\\f';
-        break;
-      case '\v':
-        out += '\\v';
-        break;
-      default:
-        if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-        else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
-        else if (!isPrintable(cp)) {
-          out +=
-            cp < 0x10000
-              ? `\\u${cp.toString(16).padStart(4, '0')}`
-              : `\\U${cp.toString(16).padStart(8, '0')}`;
-        } else out += ch;
-    }
-  }
-  return out + '"';
 }
 
 /** Approximates Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and ASCII space. */

@@ -3,7 +3,8 @@
  * canonical `String()` form (used in Go's error messages and by hcl2_upgrade). Parse errors have
  * Go's wording: `template: <name>:<line>: <message>`.
  */
-import { type Item, type ItemType, goQuote, itemString, lex } from './lexer';
+import { goQuote } from '../hcl/gostrings';
+import { type Item, type ItemType, itemString, lex } from './lexer';
 
 interface BaseNode {
   pos: number;

@@ -6,6 +6,7 @@
 import { error, formatRange, type Diagnostic, type Range, type SourceText } from '../source';
 import type { Expression, TemplatePart } from './ast';
 import { isGoSpace } from './lexer';
+import { goQuote } from './gostrings';
 
 /** One item of a template as hclsyntax's first template pass sees it. Offsets are into the file. */
 export type FlatPart =
@@ -17,11 +18,6 @@ export type FlatPart =
 
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-/** Go's %q for a short string: enough for an escape selector character. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /**

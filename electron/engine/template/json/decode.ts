@@ -3,7 +3,7 @@
  * mapstructure's decoding (strict and weak) with its error wording, and Go durations.
  */
 import type { Node as JsonNode } from 'jsonc-parser';
-import { goQuote } from '../gotemplate/lexer';
+import { goQuote } from '../hcl/gostrings';
 import { formatFloatG } from '../gotemplate/values';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

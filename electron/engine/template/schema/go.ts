@@ -3,21 +3,10 @@
  * parsing and printing, and fmt's `%v` for decoded JSON values. Written for Kiln from the Go spec; the
  * error texts are Go's, because Packer shows them verbatim.
  */
+import { goQuote } from '../hcl/gostrings';
 
-/** strconv.Quote for the strings that reach error messages. */
-export function goQuote(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (code < 0x20 || code === 0x7f) out += '\\x' + code.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
+/** strconv.Quote, for the strings that reach error messages. */
+export { goQuote };
 
 export type GoResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -5,7 +5,7 @@
  */
 import type { Node as JsonNode } from 'jsonc-parser';
 import { BUILTINS, Executor, type FuncMap, type GoFunction, GoTemplateExecError } from '../gotemplate/exec';
-import { goQuote } from '../gotemplate/lexer';
+import { goQuote } from '../hcl/gostrings';
 import {
   GoTemplateParseError,
   type ListNode,

@@ -3,7 +3,7 @@ import { memoryHost } from '../../host';
 import * as b from '../build';
 import { evaluate } from '../eval';
 import { packerFunctions } from './index';
-import { strftime } from './datetime';
+import { strftime } from './gotime';
 import { formatLayout, parseDuration, parseTimestamp } from './gotime';
 import { n, problem, s, show } from './test-support';
 
@@ -102,10 +102,10 @@ describe('timestamp and the legacy time functions', () => {
     expect(run(b.call('legacy_isotime', b.str('01-02-2006 15:04:05.000 Mon Jan _2 MST'))).asString()).toBe(
       '02-29-2024 13:04:05.678 Thu Feb 29 UTC',
     );
-    // jehiah/go-strftime splits on '%', so '%%d' is just '%d'.
-    expect(run(b.call('legacy_strftime', b.str('%Y-%m-%d %H:%M:%S %a %B %p %Z %%d %q'))).asString()).toBe(
-      '2024-02-29 13:04:05 Thu February PM UTC 29 %q',
-    );
+    // jehiah/go-strftime (the version Packer vendors): `%%` is a percent sign, other text stays as written.
+    expect(
+      run(b.call('legacy_strftime', b.str('%Y-%m-%d %H:%M:%S %a %B %p %Z %%d %q Monday'))).asString(),
+    ).toBe('2024-02-29 13:04:05 Thu February PM UTC %d %q Monday');
   });
 
   it('fixes the legacy time per function table', () => {

@@ -20,6 +20,7 @@ import {
   parseTimestamp,
   RFC3339,
   WEEKDAYS,
+  strftime,
   type GoTime,
 } from './gotime';
 import { ArgError, defineFunction, FunctionError, type FunctionContext, type FunctionDef } from './spec';
@@ -200,36 +201,6 @@ export const formatdate = defineFunction({
     return Value.string(formatDate(format.asString(), t));
   },
 });
-
-const STRFTIME: Record<string, string> = {
-  B: 'January',
-  b: 'Jan',
-  m: '01',
-  A: 'Monday',
-  a: 'Mon',
-  d: '02',
-  H: '15',
-  I: '03',
-  M: '04',
-  S: '05',
-  Y: '2006',
-  y: '06',
-  p: 'PM',
-  Z: 'MST',
-  z: '-0700',
-};
-
-/** jehiah/go-strftime: each `%x` becomes a Go layout chunk; the rest is passed to Go's layout formatter. */
-export function strftime(format: string, t: GoTime): string {
-  let layout = '';
-  for (const chunk of format.split('%')) {
-    if (chunk === '') continue;
-    const converted = STRFTIME[chunk[0]];
-    if (converted !== undefined) layout += converted + chunk.slice(1);
-    else layout += '%' + chunk;
-  }
-  return formatLayout(t, layout);
-}
 
 /** legacy_isotime and legacy_strftime, fixed to the first time either is used from this table. */
 export function legacyTimeFunctions(): { legacy_isotime: FunctionDef; legacy_strftime: FunctionDef } {

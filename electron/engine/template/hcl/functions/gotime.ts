@@ -549,3 +549,49 @@ export function addDuration(t: GoTime, nanos: bigint): GoTime {
   }
   return { ...t, sec: Number(sec), nsec: Number(nsec) };
 }
+
+/** jehiah/go-strftime's conversions (the version Packer vendors), each a Go layout. */
+const STRFTIME: Record<string, string> = {
+  B: 'January',
+  b: 'Jan',
+  m: '01',
+  A: 'Monday',
+  a: 'Mon',
+  d: '02',
+  H: '15',
+  I: '03',
+  M: '04',
+  S: '05',
+  Y: '2006',
+  y: '06',
+  p: 'PM',
+  Z: 'MST',
+  z: '-0700',
+  L: '.000',
+};
+
+/**
+ * jehiah/go-strftime's Format: each known `%x` formatted alone as its Go layout, `%%`, unknown
+ * conversions and all other text kept as written (packer 1.6.6 prints `{{strftime "%Y Monday"}}` as
+ * `2026 Monday`).
+ */
+export function strftime(format: string, t: GoTime): string {
+  let out = '';
+  let i = 0;
+  while (i < format.length) {
+    const ni = format.indexOf('%', i);
+    if (ni < 0) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, ni);
+    if (ni + 1 < format.length) {
+      const c = format[ni + 1];
+      if (c === '%') out += '%';
+      else if (STRFTIME[c] !== undefined) out += formatLayout(t, STRFTIME[c]);
+      else out += '%' + c;
+    } else out += '%';
+    i = ni + 2;
+  }
+  return out;
+}
