@@ -1,5 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { PlannedBuild } from '../engine/build/session';
+import { TerminalAnswers } from './answers';
 import { chooseConsoles } from './build-console';
+import { runForTerminal } from './build-run';
 
 const qemu = (name: string) => ({ name, builderType: 'qemu' });
 
@@ -44,5 +48,85 @@ describe('chooseConsoles', () => {
     expect(chooseConsoles([qemu('src.a'), qemu('other.a')], 'a')).toBe(
       '--console=a: several builds match (src.a, other.a); name one of them',
     );
+  });
+});
+
+/** A terminal's stdin: records raw mode as tty.ReadStream does. */
+class FakeTty extends PassThrough {
+  isTTY = true;
+  isRaw = false;
+  setRawMode(mode: boolean): this {
+    this.isRaw = mode;
+    return this;
+  }
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+};
+
+describe('kiln build --console in a run (runForTerminal)', () => {
+  it('types into the VM, and a prompt takes the keyboard and holds the console until answered', async () => {
+    const tty = new FakeTty();
+    const typed: string[] = [];
+    let out = '';
+    let release: () => void = () => undefined;
+    const keysTyped = new Promise<void>((r) => (release = r));
+    // A builder standing in for a VM: publishes the vm handle, prints on its console, asks a question.
+    const build: PlannedBuild = {
+      name: 'vm',
+      builderType: 'qemu',
+      sourceName: 'vm',
+      buildBlockName: '',
+      provisioners: [],
+      postProcessors: [],
+      createBuilder: () => ({
+        async run({ ui }) {
+          const withdraw = ui.expose('vm', {
+            writeConsole: (d) => {
+              typed.push(Buffer.from(d).toString());
+              release();
+            },
+            screendump: async () => undefined,
+          });
+          ui.console('serial', Buffer.from('vm login: '));
+          await keysTyped;
+          const asking = ui.ask('Press enter to continue.', 'breakpoint');
+          ui.console('serial', Buffer.from('printed while asking\n'));
+          await asking;
+          ui.console('serial', Buffer.from('after\n'));
+          withdraw();
+          return undefined;
+        },
+      }),
+    };
+    const code = runForTerminal([build], {
+      run: { debug: false, force: false, onError: 'cleanup', parallel: 1, cwd: '/' },
+      printer: { color: false, timestamp: false, machineReadable: false, write: (t) => (out += t) },
+      answers: new TerminalAnswers(tty),
+      signal: new AbortController().signal,
+      console: {
+        choice: { shown: ['vm'], typeInto: 'vm' },
+        output: { write: (d) => (out += typeof d === 'string' ? d : Buffer.from(d).toString()) },
+        input: tty,
+      },
+    });
+    await until(() => tty.isRaw);
+    tty.write('root\r');
+    await until(() => out.includes('Press enter to continue. '));
+    expect(typed).toEqual(['root\r']);
+    expect(tty.isRaw).toBe(false);
+    expect(out).not.toContain('printed while asking');
+    tty.write('\n');
+    expect(await code).toBe(0);
+    expect(typed).toEqual(['root\r']);
+    expect(tty.isRaw).toBe(false);
+    expect(out).toContain(
+      '==> vm: Serial console follows: what you type goes to the VM (Ctrl-] stops typing, Ctrl-C cancels the build).\n',
+    );
+    // The prompt starts on its own line after `vm login: `; what the VM printed meanwhile comes after the answer.
+    expect(out).toContain('vm login: \n==> vm: Press enter to continue. printed while asking\nafter\n');
+    expect(out).toMatch(/Build 'vm' finished after/);
   });
 });
