@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { PlannedBuild } from '../engine/build/session';
 import { TerminalAnswers } from './answers';
 import { chooseConsoles } from './build-console';
 import { runForTerminal } from './build-run';
+import { main } from './main';
 
 const qemu = (name: string) => ({ name, builderType: 'qemu' });
 
@@ -128,5 +132,42 @@ describe('kiln build --console in a run (runForTerminal)', () => {
     // The prompt starts on its own line after `vm login: `; what the VM printed meanwhile comes after the answer.
     expect(out).toContain('vm login: \n==> vm: Press enter to continue. printed while asking\nafter\n');
     expect(out).toMatch(/Build 'vm' finished after/);
+  });
+});
+
+describe('kiln build --console (the command)', () => {
+  it('names the builds when --console=NAME matches none, before preparing anything, and refuses -machine-readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-console-cmd-'));
+    try {
+      writeFileSync(
+        join(dir, 't.pkr.hcl'),
+        'source "null" "a" {\n  communicator = "none"\n}\nsource "null" "b" {\n  communicator = "none"\n}\nbuild {\n  sources = ["source.null.a", "source.null.b"]\n}\n',
+      );
+      const run = async (...args: string[]) => {
+        let out = '';
+        const stdin = new PassThrough();
+        stdin.end();
+        const code = await main(['build', ...args, 't.pkr.hcl'], {
+          stdout: { write: (t) => void (out += String(t)) },
+          stderr: { write: (t) => void (out += t) },
+          stdin,
+          env: { PATH: process.env.PATH },
+          cwd: dir,
+          signal: new AbortController().signal,
+        });
+        return { code, out };
+      };
+      expect(await run('--console=c')).toEqual({
+        code: 1,
+        out: '--console=c: no build of this run is named "c" (builds: null.a, null.b)\n',
+      });
+      expect((await run('--console', '-machine-readable')).code).toBe(1);
+      // Builds without a VM show no console; the run is otherwise the same.
+      const plain = await run('--console=b', '-color=false');
+      expect(plain.code).toBe(0);
+      expect(plain.out).toContain("Build 'null.b' finished");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

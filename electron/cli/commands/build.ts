@@ -172,6 +172,16 @@ export const buildCommand: Command = {
       splitList(flags.only),
       splitList(flags.except),
     );
+    let consoleChoice: ConsoleChoice | undefined;
+    if (flags.console !== undefined) {
+      const choice = chooseConsoles(plans, flags.console);
+      if (typeof choice === 'string') {
+        io.stderr.write(`${choice}\n`);
+        return 1;
+      }
+      consoleChoice = choice;
+    }
+
     // The components (ssh2, compressors) load only when a build runs, not with every kiln command.
     const { prepareBuilds } = await import('../../engine/build/plan');
     const prepared = prepareBuilds(plans, { template, host, cwd: io.cwd, force: flags.force });
@@ -180,16 +190,6 @@ export const buildCommand: Command = {
     }
     for (const f of prepared.failures) {
       out(`Error: Failed to prepare build: "${f.build}"\n\n${wrapDetail(f.error)}\n\n`);
-    }
-
-    let consoleChoice: ConsoleChoice | undefined;
-    if (flags.console !== undefined) {
-      const choice = chooseConsoles(prepared.builds, flags.console);
-      if (typeof choice === 'string') {
-        io.stderr.write(`${choice}\n`);
-        return 1;
-      }
-      consoleChoice = choice;
     }
 
     let answers: AnswerSource | undefined;
