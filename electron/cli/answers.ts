@@ -3,8 +3,7 @@
  * like Packer, or an `--answers` file (one answer per line, in order). Prompts are asked one at a time
  * even when parallel builds ask together, as Packer's UI lock does.
  */
-import { createInterface } from 'node:readline';
-import type { Interface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { Prompt } from '../engine/build/events';
 import type { BuildSession } from '../engine/build/session';
 import type { BuildPrinter } from './build-printer';
@@ -32,53 +31,62 @@ export class FileAnswers implements AnswerSource {
   close(): void {}
 }
 
+/**
+ * Answers typed on the terminal, a line each. Stdin is read only while a question waits, so between
+ * questions it belongs to whoever else reads it (`kiln build --console` types it into the VM).
+ */
 export class TerminalAnswers implements AnswerSource {
   readonly kind = 'terminal';
-  private rl: Interface | undefined;
+  private readonly decoder = new StringDecoder('utf8');
+  private buffer = '';
   private queued: string[] = [];
-  private waiting: ((line: string | undefined) => void) | undefined;
   private ended = false;
 
   constructor(private readonly input: NodeJS.ReadableStream) {}
 
-  private open(): void {
-    if (this.rl) return;
-    this.rl = createInterface({ input: this.input, terminal: false });
-    this.rl.on('line', (line) => {
-      const w = this.waiting;
-      this.waiting = undefined;
-      if (w) w(line);
-      else this.queued.push(line);
-    });
-    this.rl.on('close', () => {
-      this.ended = true;
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.(undefined);
-    });
+  /** Moves complete lines from the buffer to the queue (`\n` or `\r\n` ends a line, as readline). */
+  private takeLines(): void {
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      this.queued.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
+      this.buffer = this.buffer.slice(nl + 1);
+    }
   }
 
   next(signal: AbortSignal): Promise<string | undefined> {
-    this.open();
     if (this.queued.length) return Promise.resolve(this.queued.shift());
-    if (this.ended) return Promise.resolve(undefined);
+    if (this.ended || signal.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      this.waiting = (line) => {
+      const finish = (line: string | undefined) => {
+        this.input.removeListener('data', onData);
+        this.input.removeListener('end', onEnd);
         signal.removeEventListener('abort', onAbort);
+        this.input.pause();
         resolve(line);
       };
-      const onAbort = () => {
-        this.waiting = undefined;
-        resolve(undefined);
+      const onData = (chunk: Buffer | string) => {
+        this.buffer += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+        this.takeLines();
+        if (this.queued.length) finish(this.queued.shift());
       };
+      const onEnd = () => {
+        this.ended = true;
+        // The last line may have no newline, as readline gives it.
+        const last = this.buffer + this.decoder.end();
+        this.buffer = '';
+        finish(last === '' ? undefined : last);
+      };
+      const onAbort = () => finish(undefined);
+      this.input.on('data', onData);
+      this.input.on('end', onEnd);
       signal.addEventListener('abort', onAbort, { once: true });
+      this.input.resume();
     });
   }
 
   close(): void {
-    this.rl?.close();
     // Let the process exit: stdin must not keep the event loop alive after the build.
-    (this.input as NodeJS.ReadableStream & { pause?: () => void }).pause?.();
+    this.input.pause();
   }
 }
 

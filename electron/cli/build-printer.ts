@@ -55,6 +55,11 @@ export class BuildPrinter {
     });
   }
 
+  /** Text in a build's colour (the `--console` line prefixes); unchanged without colour. */
+  paint(build: string, text: string): string {
+    return this.colorize(text, this.colorOf.get(build), false);
+  }
+
   private line(text: string): void {
     this.options.write(`${text}\n`);
   }

@@ -50,4 +50,17 @@ describe('parseFlags', () => {
     expect(() => parseFlags(specs, ['-nope'])).toThrow(new FlagError('flag provided but not defined: -nope'));
     expect(() => parseFlags(specs, ['-only'])).toThrow('flag needs an argument: -only');
   });
+
+  it('reads a flag whose value is optional without taking the next argument', () => {
+    const optional = { console: { kind: 'optional' }, force: { kind: 'bool' } } as const;
+    expect(parseFlags(optional, ['t.pkr.hcl']).flags.console).toBeUndefined();
+    expect(parseFlags(optional, ['--console', 't.pkr.hcl'])).toEqual({
+      flags: { console: '', force: false },
+      rest: ['t.pkr.hcl'],
+    });
+    expect(parseFlags(optional, ['-console=qemu.guest', '-force', 't']).flags).toEqual({
+      console: 'qemu.guest',
+      force: true,
+    });
+  });
 });

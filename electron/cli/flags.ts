@@ -1,13 +1,16 @@
 /**
  * Command-line flags in the style of Go's `flag` package, as Packer parses them: `-name=value`,
  * `-name value`, `--name`, booleans as `-force` or `-force=false`, repeatable flags, and the first
- * non-flag argument (or `--`) ending the flags.
+ * non-flag argument (or `--`) ending the flags. Kiln adds flags whose value is optional (`--console`
+ * or `--console=NAME`): like booleans they never take the next argument.
  */
 export type FlagSpec =
   | { kind: 'bool'; default?: boolean }
   | { kind: 'string'; default?: string }
   | { kind: 'int'; default?: number }
   | { kind: 'list' }
+  /** Absent: undefined; bare (`-name`): ''; `-name=value`: value. */
+  | { kind: 'optional' }
   | { kind: 'enum'; values: readonly string[]; default: string };
 
 export type FlagValues<S extends Record<string, FlagSpec>> = {
@@ -17,7 +20,9 @@ export type FlagValues<S extends Record<string, FlagSpec>> = {
       ? number
       : S[K] extends { kind: 'list' }
         ? string[]
-        : string;
+        : S[K] extends { kind: 'optional' }
+          ? string | undefined
+          : string;
 };
 
 export class FlagError extends Error {}
@@ -28,6 +33,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
 ): { flags: FlagValues<S>; rest: string[] } {
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
+    if (spec.kind === 'optional') continue;
     values[name] =
       spec.kind === 'list'
         ? []
@@ -56,6 +62,10 @@ export function parseFlags<S extends Record<string, FlagSpec>>(
       else if (/^(1|t|true|TRUE|True)$/.test(raw)) values[name] = true;
       else if (/^(0|f|false|FALSE|False)$/.test(raw)) values[name] = false;
       else throw new FlagError(`invalid boolean value "${raw}" for -${name}: parse error`);
+      continue;
+    }
+    if (spec.kind === 'optional') {
+      values[name] = raw ?? '';
       continue;
     }
     if (raw === undefined) {

@@ -1,6 +1,7 @@
 /** What a command may touch of its process: injected so commands run the same in tests and for real. */
 export interface CliIo {
-  stdout: { write(text: string): void; isTTY?: boolean };
+  /** Text, or bytes passed through as they are (a VM's serial console). */
+  stdout: { write(data: string | Uint8Array): void; isTTY?: boolean };
   stderr: { write(text: string): void; isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;

@@ -1,8 +1,9 @@
 # Kiln's MAAS starter: a customised Ubuntu cloud image for MAAS, shaped like canonical/packer-maas's
 # ubuntu-cloudimg. The VM boots the cloud image on a backing file with a NoCloud seed (cd_content,
 # label cidata), provisioning runs over SSH, curtin hooks are copied in, and the image is cleaned for
-# MAAS (cloud-init state, machine-id, host keys, netplan). Build it, then export it for MAAS (tgz) or
-# upload it from Kiln.
+# MAAS (cloud-init state, machine-id, host keys, netplan). The build ends as packer-maas's does, with
+# the root file system as a MAAS tarball (custom-cloudimg.tar.gz, filetype tgz), checked for what MAAS
+# and curtin trip on; with maas_profile set it is also uploaded to that MAAS region.
 
 packer {
   required_version = ">= 1.7.0"
@@ -75,5 +76,29 @@ build {
   provisioner "shell" {
     execute_command = "echo '${var.ssh_password}' | {{ .Vars }} sudo -S -E sh -eu '{{ .Path }}'"
     scripts         = ["${path.root}/scripts/cleanup.sh"]
+  }
+
+  # packer-maas's tarball step (fuse-nbd + fuse-tar-root), done by Kiln without root or FUSE: the root
+  # partition (found by its contents; /boot from an XBOOTLDR partition when there is one) as a tgz,
+  # then the readiness check. The built disk stays in output-cloudimg/.
+  post-processors {
+    post-processor "maas-image" {
+      name     = "tarball"
+      filetype = "tgz"
+      output   = var.filename
+    }
+
+    # Only with maas_profile set: a build never talks to a MAAS region unless asked, and the profile
+    # (`kiln maas login PROFILE URL KEY`) says which one. The upload checks the image again and stops on
+    # errors; uploading the same name again replaces the image.
+    post-processor "maas-upload" {
+      name       = "upload"
+      except     = var.maas_profile == "" ? ["qemu.cloudimg"] : []
+      profile    = var.maas_profile
+      image_name = var.maas_image_name
+      title      = var.maas_image_title
+      # The build's arch ("amd64") in MAAS's arch/subarch form.
+      architecture = "${var.architecture}/generic"
+    }
   }
 }

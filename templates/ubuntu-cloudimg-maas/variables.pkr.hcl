@@ -70,3 +70,27 @@ variable "timeout" {
   default     = "1h"
   description = "How long the build may wait for SSH."
 }
+
+variable "filename" {
+  type        = string
+  default     = "custom-cloudimg.tar.gz"
+  description = "The MAAS tarball (filetype tgz) the build writes, relative to the working directory."
+}
+
+variable "maas_profile" {
+  type        = string
+  default     = ""
+  description = "A saved MAAS connection (`kiln maas login PROFILE URL KEY`) to upload the tarball to. Empty: no upload."
+}
+
+variable "maas_image_name" {
+  type        = string
+  default     = "custom/ubuntu-cloudimg"
+  description = "The boot resource name in MAAS (custom/NAME); uploading the same name replaces the image."
+}
+
+variable "maas_image_title" {
+  type        = string
+  default     = "Ubuntu custom cloud image (Kiln)"
+  description = "The title MAAS shows for the image."
+}

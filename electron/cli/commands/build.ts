@@ -13,6 +13,8 @@ import type { BuildPlan } from '../../engine/template/model';
 import { hasErrors } from '../../engine/template/source';
 import type { AnswerSource } from '../answers';
 import { FileAnswers, TerminalAnswers } from '../answers';
+import type { ConsoleChoice } from '../build-console';
+import { chooseConsoles } from '../build-console';
 import { runForTerminal } from '../build-run';
 import { parseFlags } from '../flags';
 import type { CliIo, Command } from '../io';
@@ -38,7 +40,14 @@ Options:
   -var 'key=value'              Variable for templates, can be used multiple times.
   -var-file=path                JSON or HCL2 file containing user variables.
   --answers=path                Answers for prompts (breakpoints, -debug, -on-error=ask), one per line,
-                                for runs without a terminal. (Kiln)`;
+                                for runs without a terminal. (Kiln)
+  --console[=NAME]              Show the VM's serial console, byte for byte, among the build's messages,
+                                and type into it: on a terminal every key goes to the VM while it runs
+                                (Ctrl-] stops typing, Ctrl-C still cancels the build); piped stdin is
+                                typed as it comes. With several VM builds, each console line is prefixed
+                                with its build's name and nothing is typed; NAME picks one build (its
+                                full name, or its last part: guest for qemu.guest). Prompts take the
+                                keyboard back while they wait, and hold the console until answered. (Kiln)`;
 
 const ON_ERROR = ['cleanup', 'abort', 'ask', 'run-cleanup-provisioner'] as const;
 
@@ -55,6 +64,7 @@ const flagSpecs = {
   var: { kind: 'list' },
   'var-file': { kind: 'list' },
   answers: { kind: 'string' },
+  console: { kind: 'optional' },
 } as const;
 
 /** gobwas/glob as Packer uses it for HCL build names: `*`, `?`, `[...]`, `{a,b}`. */
@@ -150,12 +160,28 @@ export const buildCommand: Command = {
       }
       return 1;
     }
+    if (flags.console !== undefined && flags['machine-readable']) {
+      io.stderr.write(
+        '--console cannot be used with -machine-readable: console bytes are not lines of that format.\n',
+      );
+      return 1;
+    }
     const plans = selectBuilds(
       template.builds,
       template.format,
       splitList(flags.only),
       splitList(flags.except),
     );
+    let consoleChoice: ConsoleChoice | undefined;
+    if (flags.console !== undefined) {
+      const choice = chooseConsoles(plans, flags.console);
+      if (typeof choice === 'string') {
+        io.stderr.write(`${choice}\n`);
+        return 1;
+      }
+      consoleChoice = choice;
+    }
+
     // The components (ssh2, compressors) load only when a build runs, not with every kiln command.
     const { prepareBuilds } = await import('../../engine/build/plan');
     const prepared = prepareBuilds(plans, { template, host, cwd: io.cwd, force: flags.force });
@@ -195,6 +221,15 @@ export const buildCommand: Command = {
         write: out,
       },
       ...(answers ? { answers } : {}),
+      ...(consoleChoice
+        ? {
+            console: {
+              choice: consoleChoice,
+              output: io.stdout,
+              ...(consoleChoice.typeInto !== undefined ? { input: io.stdin } : {}),
+            },
+          }
+        : {}),
       signal: io.signal,
       initialExitCode: prepared.failures.length ? 1 : 0,
       interruptMessage: () => interruptMessage(io),

@@ -2,7 +2,7 @@
  * Live handles: what a running build lets the app reach while it runs, beyond its events. A step
  * publishes a handle when the thing exists (the SSH connection once connected, the VM once started) and
  * withdraws it before tearing the thing down; the app looks handles up by build and name, and learns of
- * them from `handle` events. The CLI never uses them.
+ * them from `handle` events. The CLI uses the `vm` handle for `kiln build --console`.
  */
 
 /** An interactive shell on the guest (a login shell on a pty). */

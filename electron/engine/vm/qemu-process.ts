@@ -127,6 +127,8 @@ export class QemuVm {
         options.onOutput?.(line);
       }
     };
+    // EPIPE when qemu exits while something is being typed: the exit is reported through `exited`.
+    child.stdin.on('error', () => undefined);
     const errCarry = { text: '' };
     child.stderr.on('data', (chunk: Buffer) => lines(chunk, errCarry));
     if (route.kind === 'stdout') child.stdout.on('data', (chunk: Buffer) => this.onConsoleData(chunk));
@@ -221,8 +223,14 @@ export class QemuVm {
 
   /** Types into the serial console (bytes as given). */
   writeConsole(data: string | Uint8Array): void {
-    if (this.route.kind === 'socket') this.consoleSocket?.write(data);
-    else if (this.route.kind === 'stdout') this.child.stdin.write(data);
+    // Typing into a VM that has gone (a key pressed as it powers off) is dropped, never an error.
+    const sink =
+      this.route.kind === 'socket'
+        ? this.consoleSocket
+        : this.route.kind === 'stdout'
+          ? this.child.stdin
+          : undefined;
+    if (sink && sink.writable && !sink.destroyed) sink.write(data);
   }
 
   /** Waits for qemu to exit; undefined when the timeout (ms) or the signal ends the wait first. */

@@ -2,6 +2,8 @@
 # Leaves the image as MAAS wants it: no state from this build's instance, no host identity.
 cloud-init clean --logs
 rm -f /etc/netplan/50-cloud-init.yaml
+# curtin writes the deployed machine's fstab; the build's own names disks that will not be there.
+rm -f /etc/fstab
 rm -f /etc/ssh/ssh_host_*
 rm -rf /root/.ssh /root/.cache
 # An empty machine-id: systemd (or the guest's init) makes a new one on the deployed machine.

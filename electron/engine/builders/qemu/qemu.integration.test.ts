@@ -420,7 +420,7 @@ build {
     expect(registry.list()).toEqual([]);
   }, 120_000);
 
-  it('builds the ubuntu-cloudimg-maas starter template against the test guest', async () => {
+  it('builds the ubuntu-cloudimg-maas starter template against the test guest: the disk, then the MAAS tgz and its readiness verdict', async () => {
     const dir = join(work, 'maas');
     mkdirSync(dir, { recursive: true });
     const template = resolve(__dirname, '../../../../templates/ubuntu-cloudimg-maas');
@@ -444,6 +444,33 @@ build {
     // The sensitive build password never shows, in any event.
     expect(JSON.stringify(run.events)).not.toContain(password);
     expect(result.artifacts[0].files).toEqual(['output-cloudimg/packer-cloudimg']);
+    // packer-maas's tarball step, as Kiln's maas-image: the root file system as custom-cloudimg.tar.gz.
+    expect(result.artifacts[1].files).toEqual(['custom-cloudimg.tar.gz']);
+    expect(result.artifacts[1].description).toMatch(
+      /^MAAS tgz image: custom-cloudimg\.tar\.gz \(sha256 [0-9a-f]{64}\)$/,
+    );
+    expect(run.log).toMatch(/Wrote custom-cloudimg\.tar\.gz: .* entries, root partition 1\)/);
+    // Without maas_profile nothing is uploaded.
+    expect(run.log).not.toContain('maas-upload');
+    // The readiness verdict: one error, and only because the test guest is not Ubuntu (Debian's
+    // packages without netplan.io; Ubuntu cloud images have it). Everything the template itself
+    // controls (cloud-init state, machine-id, host keys, curtin hooks, fstab) passes.
+    expect(run.log).toContain(
+      'Readiness check: 1 problem(s) MAAS or curtin will trip on\n    cloudimg.qemu.cloudimg (maas-image): Error [network]: netplan is not installed',
+    );
+    const members = execFileSync('tar', ['-tzvf', join(dir, 'custom-cloudimg.tar.gz')], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    }).split('\n');
+    const member = (name: string) =>
+      members.find((m) => m.endsWith(` ./${name}`) || m.includes(` ./${name} -> `));
+    expect(member('curtin/curtin-hooks')).toMatch(/^-rwxr-x--- 0\/0 /);
+    expect(member('curtin/CUSTOM_KERNEL')).toBeDefined();
+    expect(member('etc/kiln-image-info')).toBeDefined();
+    expect(member('etc/machine-id')).toMatch(/^-\S+ 0\/0\s+0 /);
+    expect(member('etc/fstab')).toBeUndefined();
+    expect(member('etc/ssh/ssh_host_ed25519_key')).toBeUndefined();
+    expect(member('var/lib/cloud/instances')).toBeUndefined();
     const disk = join(dir, 'output-cloudimg', 'packer-cloudimg');
     expect((await imageInfo(disk)).backingFile).toBe(guest.disk);
     const reader = new DiskReader(disk, ROOT_OFFSET);
@@ -452,6 +479,7 @@ build {
       expect(reader.cat('/curtin/CUSTOM_KERNEL')).toBe('linux-image-virtual\n');
       expect(reader.cat('/etc/kiln-image-info')).toMatch(/^Built with Kiln on /);
       expect(reader.exists('/etc/netplan/50-cloud-init.yaml')).toBe(false);
+      expect(reader.exists('/etc/fstab')).toBe(false);
       expect(reader.exists('/var/lib/cloud/instances')).toBe(false);
       expect(reader.exists('/etc/ssh/ssh_host_ed25519_key')).toBe(false);
       expect(reader.cat('/etc/machine-id')).toBe('');

@@ -18,7 +18,7 @@ import { findUefiFirmware, varsForCode } from '../../vm/firmware';
 import { attachHandler } from '../../vm/http-server';
 import { findPort } from '../../vm/ports';
 import type { ListeningLease, PortLease } from '../../vm/ports';
-import { sendKeyEvent } from '../../vm/qmp';
+import { screendump, sendKeyEvent } from '../../vm/qmp';
 import { QemuVm } from '../../vm/qemu-process';
 import { convertImage, QemuImgError } from '../../vm/qemu-img';
 import { createServer } from 'node:http';
@@ -306,6 +306,7 @@ function hasDisplay(env: NodeJS.ProcessEnv): boolean {
 export class StepRun implements Step {
   readonly name = 'stepRun';
   readonly title = 'Start the VM';
+  private withdrawVm: (() => void) | undefined;
 
   constructor(
     private readonly build: QemuBuildContext,
@@ -383,10 +384,20 @@ export class StepRun implements Step {
     }
     state.put(VM, vm);
     if (vm.route.kind === 'none') ctx.ui.message(`No serial console in Kiln: ${vm.route.reason}.`);
+    // The app's terminal and `kiln build --console` type into the serial console through this handle.
+    this.withdrawVm = ctx.ui.expose('vm', {
+      writeConsole: (data) => vm.writeConsole(data),
+      screendump: async (file) => {
+        if (!vm.qmp) throw new Error('the VM has no QMP connection');
+        await screendump(vm.qmp, file);
+      },
+    });
     return 'continue';
   }
 
   async cleanup({ state, ui }: CleanupContext): Promise<void> {
+    this.withdrawVm?.();
+    this.withdrawVm = undefined;
     const vm = state.get(VM);
     if (!vm) return;
     try {

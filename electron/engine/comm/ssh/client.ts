@@ -81,6 +81,9 @@ export function dial(host: string, port: number, timeoutMs = 15_000, signal?: Ab
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       socket.removeListener('error', fail);
+      // As Go's net.Dial (Packer): no Nagle. SSH sends small packets back to back (a request, then EOF),
+      // and with Nagle each second one waits for the guest's delayed ACK, slow under TCG.
+      socket.setNoDelay(true);
       resolve(socket);
     });
   });
