@@ -18,7 +18,7 @@ import { findUefiFirmware, varsForCode } from '../../vm/firmware';
 import { attachHandler } from '../../vm/http-server';
 import { findPort } from '../../vm/ports';
 import type { ListeningLease, PortLease } from '../../vm/ports';
-import { sendKeyEvent } from '../../vm/qmp';
+import { screendump, sendKeyEvent } from '../../vm/qmp';
 import { QemuVm } from '../../vm/qemu-process';
 import { convertImage, QemuImgError } from '../../vm/qemu-img';
 import { createServer } from 'node:http';
@@ -306,6 +306,7 @@ function hasDisplay(env: NodeJS.ProcessEnv): boolean {
 export class StepRun implements Step {
   readonly name = 'stepRun';
   readonly title = 'Start the VM';
+  private withdrawVm: (() => void) | undefined;
 
   constructor(
     private readonly build: QemuBuildContext,
@@ -383,10 +384,21 @@ export class StepRun implements Step {
     }
     state.put(VM, vm);
     if (vm.route.kind === 'none') ctx.ui.message(`No serial console in Kiln: ${vm.route.reason}.`);
+    // The app's serial console input and screen (live.ts); withdrawn before the VM is stopped.
+    this.withdrawVm = ctx.ui.expose('vm', {
+      writeConsole: (data) => vm.writeConsole(data),
+      screendump: async (file) => {
+        if (!vm.qmp || vm.hasExited) throw new Error('the VM is not running');
+        await screendump(vm.qmp, file);
+      },
+    });
+    void vm.exited.then(() => this.withdrawVm?.());
     return 'continue';
   }
 
   async cleanup({ state, ui }: CleanupContext): Promise<void> {
+    this.withdrawVm?.();
+    this.withdrawVm = undefined;
     const vm = state.get(VM);
     if (!vm) return;
     try {
