@@ -317,7 +317,7 @@ build {
   const cdp = await page.context().newCDPSession(page);
   const before = await heap(cdp, page);
   await startBuild(page);
-  await page.getByRole('tab', { name: 'Log' }).click();
+  await page.getByRole('tab', { name: 'Log', exact: true }).click();
   const log = page.getByRole('log', { name: 'Build log' });
   const rows: string[] = [`  before:  ${describeHeap(before)}`];
   const samples: number[] = [];
