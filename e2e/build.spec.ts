@@ -391,6 +391,11 @@ build {
     await expect(upload.getByLabel('Name')).toHaveValue('custom/rootfs');
     await expect(upload.getByLabel('Architecture')).toHaveValue('amd64/generic');
     await expect(upload.getByLabel('File type')).toHaveValue('tgz');
+    // The readiness check's findings come first: this "tarball" is 3 MiB of 0x07 bytes.
+    const readiness = upload.getByRole('region', { name: 'Readiness check' });
+    await expect(readiness).toContainText('not ready for MAAS');
+    await expect(readiness.getByRole('listitem').first()).toContainText('error');
+    await snap(kiln, 'maas-readiness');
     // A name the region refuses: its own words come back.
     await upload.getByLabel('Name').fill('foo/bar');
     await upload.getByLabel('Base image').selectOption({ index: 1 });

@@ -4,54 +4,64 @@
  * over SSH, its screen; then Continue to the end. And Cancel while the VM runs: everything stops, no
  * qemu process or runtime file is left.
  *
- * Skips, saying why, until the qemu builder and the test guest are on main (branch `qemu`), or where
- * qemu, OVMF or the guest's build tools are missing.
+ * Skips, saying why, where qemu, OVMF or the test guest's build tools are missing.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import ssh2 from 'ssh2';
-import { expect, root, snap, test, type Kiln } from './fixtures';
+import { ensureGuest, guestUnavailableReason } from '../resources/guest/guest';
+import {
+  qemuProcessesUsing,
+  qemuUnavailableReason,
+  runtimeLeftovers,
+  uefi,
+} from '../electron/engine/builders/qemu/testing/harness';
+import { expect, snap, test, type Kiln } from './fixtures';
 
-const paths = {
-  builder: join(root, 'electron/engine/builders/qemu/builder.ts'),
-  guest: join(root, 'resources/guest/guest.ts'),
-  harness: join(root, 'electron/engine/builders/qemu/testing/harness.ts'),
-};
-
-interface GuestModule {
-  ensureGuest(): Promise<{ disk: string }>;
-  guestUnavailableReason(): string | undefined;
-}
-interface HarnessModule {
-  qemuUnavailableReason(): string | undefined;
-  uefi(): { code: string; vars: string };
-  qemuProcessesUsing(dir: string): number[];
-}
-
-let reason: string | undefined;
-let guestModule: GuestModule | undefined;
-let harness: HarnessModule | undefined;
-if (!Object.values(paths).every((p) => existsSync(p))) {
-  reason =
-    'needs the qemu builder and the test guest (npm run guest) from branch qemu, which are not on main yet';
-} else {
-  // Loaded by path: these modules are other helpers' work, absent until it lands.
-  guestModule = (await import(paths.guest)) as GuestModule;
-  harness = (await import(paths.harness)) as HarnessModule;
-  reason = harness.qemuUnavailableReason() ?? guestModule.guestUnavailableReason();
-}
-
+const reason = qemuUnavailableReason() ?? guestUnavailableReason();
 if (reason) console.warn(`[vm.spec] skipping: ${reason}`);
 test.skip(reason !== undefined, reason ?? '');
 test.describe.configure({ timeout: 20 * 60_000 });
 
+// The web host runs in this worker: a private runtime dir (VM records, sockets) lets the cancel test
+// check that nothing is left there without seeing other processes' VMs.
+let runtime: string | undefined;
+const runtimeBefore = process.env.KILN_RUNTIME_DIR;
+test.beforeAll(async () => {
+  runtime = await mkdtemp(join(tmpdir(), 'kiln-e2e-run-'));
+  process.env.KILN_RUNTIME_DIR = runtime;
+});
+test.afterAll(async () => {
+  if (runtimeBefore === undefined) delete process.env.KILN_RUNTIME_DIR;
+  else process.env.KILN_RUNTIME_DIR = runtimeBefore;
+  if (runtime) await rm(runtime, { recursive: true, force: true });
+});
+
 const state = (page: Page) => page.getByRole('status', { name: 'Build state' });
 
+/**
+ * Waits (minutes, under TCG) for text on the serial console, but gives up at once, with the build's
+ * own words, when a step fails (the on-error dialog) or the build ends.
+ */
+async function waitForSerial(page: Page, serial: Locator, text: RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const failed = page.getByRole('dialog').filter({ hasText: /failed/ });
+  for (;;) {
+    if (text.test((await serial.locator('.xterm-rows').textContent()) ?? '')) return;
+    if (await failed.isVisible()) throw new Error(`the build stopped: ${await failed.innerText()}`);
+    const now = (await state(page).textContent()) ?? '';
+    if (/Failed|Cancelled|Succeeded/.test(now)) throw new Error(`the build ended (${now}) before ${text}`);
+    if (Date.now() > deadline) throw new Error(`no ${text} on the serial console in ${timeoutMs / 1000} s`);
+    await page.waitForTimeout(1000);
+  }
+}
+
 async function vmProject(kiln: Kiln, name: string, breakpoint: boolean): Promise<string> {
-  const guest = await guestModule!.ensureGuest();
-  const firmware = harness!.uefi();
+  const guest = await ensureGuest();
+  const firmware = uefi();
   const dir = join(kiln.projects, name);
   await mkdir(dir, { recursive: true });
   const pair = ssh2.utils.generateKeyPairSync('ed25519');
@@ -66,6 +76,7 @@ async function vmProject(kiln: Kiln, name: string, breakpoint: boolean): Promise
   format               = "qcow2"
   headless             = true
   memory               = 512
+  boot_command         = ["<wait>kiln<enter>"]
   efi_firmware_code    = "${firmware.code}"
   efi_firmware_vars    = "${firmware.vars}"
   cd_label             = "cidata"
@@ -115,7 +126,7 @@ test('boots the test guest: serial console, guest shell and screen while paused,
   await startBuild(page);
   await page.getByRole('tab', { name: 'Serial console' }).click();
   const serial = page.getByRole('region', { name: 'Serial console of qemu.guest' });
-  await expect(serial.locator('.xterm-rows')).toContainText('kiln-e2e login:', { timeout: 15 * 60_000 });
+  await waitForSerial(page, serial, /kiln-e2e login:/, 15 * 60_000);
   await expect(state(page)).toHaveText('Paused', { timeout: 15 * 60_000 });
   await expect(page.getByRole('log', { name: 'Build log' })).toHaveCount(0);
   // The console is typeable: Enter brings another login prompt.
@@ -140,6 +151,11 @@ test('boots the test guest: serial console, guest shell and screen while paused,
 
   await page.getByRole('tab', { name: 'Screen' }).click();
   await expect(page.getByRole('img', { name: 'Screen of the VM of qemu.guest' })).toBeVisible();
+  // Each key boot_command typed (over QMP, on the VM's keyboard), in order.
+  const keys = page.getByRole('region', { name: 'Keys typed by boot_command' });
+  await expect(keys).toContainText('6 of 6');
+  await expect(keys.getByRole('listitem')).toHaveText([/wait/, 'k', 'i', 'l', 'n', '<enter>']);
+  await expect(keys).toBeInViewport();
   await snap(kiln, 'vm-screen');
 
   await page.getByLabel('Paused build').getByRole('button', { name: 'Continue' }).click();
@@ -158,14 +174,18 @@ test('Cancel while the VM runs stops it and cleans up, and says so', async ({ ki
   await page.getByRole('tab', { name: 'Serial console' }).click();
   const serial = page.getByRole('region', { name: 'Serial console of qemu.guest' });
   // The VM is up once its firmware or kernel has printed something.
-  await expect(serial.locator('.xterm-rows')).not.toHaveText(/^\s*$/, { timeout: 10 * 60_000 });
-  expect(harness!.qemuProcessesUsing(dir).length).toBeGreaterThan(0);
+  await waitForSerial(page, serial, /\S/, 10 * 60_000);
+  // Kiln's qemu runs with its sockets in this spec's private runtime dir.
+  expect(qemuProcessesUsing(runtime!).length).toBeGreaterThan(0);
   await page.getByRole('toolbar', { name: 'Template' }).getByRole('button', { name: 'Cancel build' }).click();
   await expect(state(page)).toHaveText('Cancelled', { timeout: 120_000 });
   await page.getByRole('tab', { name: 'Log' }).click();
   await expect(page.getByRole('log', { name: 'Build log' })).toContainText(
     'Build cancelled: every step that ran was cleaned up',
   );
-  expect(harness!.qemuProcessesUsing(dir)).toEqual([]);
+  expect(qemuProcessesUsing(runtime!)).toEqual([]);
+  expect(runtimeLeftovers()).toEqual([]);
+  // As Packer does on cancel: the half-built output folder is removed.
+  expect(existsSync(join(dir, 'output-guest'))).toBe(false);
   await snap(kiln, 'vm-cancelled');
 });

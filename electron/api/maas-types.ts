@@ -65,6 +65,22 @@ export interface MaasUploadPlan {
   problems: Array<{ field: keyof MaasUploadFields | 'file'; message: string }>;
   /** Notes that are not problems (a new version of an existing image, say). */
   notes: string[];
+  /**
+   * The readiness check of the file (what `kiln maas check` says, as maas-upload runs it): what the
+   * file is and its findings, shown before anything is sent. `error` when the check could not run.
+   */
+  readiness?: {
+    detail: string;
+    ready: boolean;
+    findings: Array<{
+      rule: string;
+      severity: 'error' | 'warning' | 'info';
+      message: string;
+      fix: string;
+      path?: string;
+    }>;
+    error?: string;
+  };
 }
 
 export type MaasUploadPhase = 'hashing' | 'creating' | 'uploading' | 'verifying' | 'syncing' | 'complete';

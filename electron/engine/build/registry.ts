@@ -10,6 +10,7 @@ import { NullBuilder } from '../builders/null/builder';
 import { QemuBuilder } from '../builders/qemu/builder';
 import type { QemuBuilderConfig } from '../template/schema/components/builder-qemu';
 import type { NullBuilderConfig } from '../builders/null/builder';
+import { withKeyFileFrom } from '../comm/config';
 import { ArtificePostProcessor } from '../postprocessors/artifice';
 import type { ArtificeConfig } from '../postprocessors/artifice';
 import { ChecksumPostProcessor } from '../postprocessors/checksum';
@@ -41,7 +42,7 @@ export interface FactoryDeps {
 type Factory<T> = (config: never, deps: FactoryDeps) => T;
 
 export const builderFactories: Record<string, Factory<Builder>> = {
-  null: (config: NullBuilderConfig) => new NullBuilder(config),
+  null: (config: NullBuilderConfig, { cwd }) => new NullBuilder(withKeyFileFrom(config, cwd)),
   file: (config: FileBuilderConfig) => new FileBuilder(config),
   qemu: (config: QemuBuilderConfig, { render, cwd }) => new QemuBuilder(config, { render, cwd }),
 };

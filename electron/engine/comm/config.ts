@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import { toMilliseconds } from '../build/duration';
 
 /** The communicator keys a builder config carries, as Packer names them (durations: ms or Go strings). */
@@ -92,6 +93,18 @@ export function expandUser(path: string): string {
   if (path === '~') return homedir();
   if (path.startsWith('~/')) return homedir() + path.slice(1);
   return path;
+}
+
+/**
+ * The config with ssh_private_key_file made absolute against the build's working directory (Packer's:
+ * where it runs), so the key is found wherever Kiln's own process runs (the app builds a workspace
+ * while its cwd is elsewhere).
+ */
+export function withKeyFileFrom<T extends CommunicatorConfig>(config: T, cwd: string): T {
+  const file = config.ssh_private_key_file;
+  if (!file) return config;
+  const expanded = expandUser(file);
+  return isAbsolute(expanded) ? config : { ...config, ssh_private_key_file: resolve(cwd, expanded) };
 }
 
 export function readPrivateKeyFile(path: string): string {

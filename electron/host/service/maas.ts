@@ -25,10 +25,13 @@ import { MaasApiError, MaasConnectionError, MaasUploadError } from '../../engine
 import { ApiKeyFormatError, parseApiKey } from '../../engine/maas/oauth';
 import type { ProfileStore } from '../../engine/maas/profiles';
 import { ProfileError, validateProfileName } from '../../engine/maas/profiles';
+import { checkReadiness } from '../../engine/maas/readiness/check';
 import { newestSet } from '../../engine/maas/resume';
 import { MAAS_FILETYPES, type MaasFiletype } from '../../engine/maas/types';
 import { uploadBootResource } from '../../engine/maas/upload';
 
+/** The readiness check reads the image's file system; a huge or odd file must not hold the dialog. */
+const READINESS_TIMEOUT_MS = 60_000;
 export interface MaasServiceOptions {
   store: ProfileStore;
   storage: MaasKeyStorage;
@@ -243,7 +246,32 @@ export class MaasService {
       notes.push(
         `The region already has ${existing.name} for ${existing.architecture} (id ${existing.id}): this upload adds a new version of it.`,
       );
-    return { file, size: st?.size ?? 0, fields, architectures, baseImages, problems, notes };
+    const readiness = st?.isFile() ? await this.readiness(file, fields) : undefined;
+    return {
+      file,
+      size: st?.size ?? 0,
+      fields,
+      architectures,
+      baseImages,
+      problems,
+      notes,
+      ...(readiness ? { readiness } : {}),
+    };
+  }
+
+  /** The readiness check maas-upload runs, for the dialog to show before the upload (bounded in time). */
+  private async readiness(file: string, fields: MaasUploadFields): Promise<MaasUploadPlan['readiness']> {
+    try {
+      const report = await checkReadiness(file, {
+        filetype: fields.filetype,
+        name: fields.name.trim(),
+        ...(fields.baseImage ? { baseImage: fields.baseImage } : {}),
+        signal: AbortSignal.timeout(READINESS_TIMEOUT_MS),
+      });
+      return { detail: report.detail, ready: report.ready, findings: report.findings };
+    } catch (err) {
+      return { detail: '', ready: false, findings: [], error: describeError(err) };
+    }
   }
 
   async upload(

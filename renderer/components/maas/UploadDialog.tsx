@@ -154,6 +154,7 @@ export function UploadDialog() {
             {plan.problems.find((p) => p.field === 'file')?.message}
           </p>
         ) : null}
+        {plan?.readiness && !upload ? <ReadinessFindings readiness={plan.readiness} /> : null}
         {fields && !upload ? (
           <form
             aria-label="Image"
@@ -234,5 +235,38 @@ export function UploadDialog() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** What the readiness check found in the file, before anything is sent (maas-upload runs the same). */
+function ReadinessFindings({ readiness }: { readiness: NonNullable<MaasUploadPlan['readiness']> }) {
+  const shown = readiness.findings.filter((f) => f.severity !== 'info');
+  return (
+    <section className="readiness" aria-label="Readiness check">
+      <h3>Readiness check</h3>
+      {readiness.error ? (
+        <p className="hint">The readiness check could not run: {readiness.error}</p>
+      ) : (
+        <p className="hint">
+          {readiness.detail}
+          {readiness.detail ? ': ' : ''}
+          {shown.length === 0
+            ? 'no problems found.'
+            : readiness.ready
+              ? 'ready, with warnings.'
+              : 'not ready for MAAS (the region may still take it; deploying it would fail).'}
+        </p>
+      )}
+      {shown.length ? (
+        <ul className="findings">
+          {shown.map((f, i) => (
+            <li key={`${f.rule}-${i}`} className={`problem ${f.severity}`}>
+              <span className="severity">{f.severity}</span> [{f.rule}]{f.path ? ` ${f.path}` : ''}:{' '}
+              {f.message}. <span className="hint">Fix: {f.fix}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
   );
 }

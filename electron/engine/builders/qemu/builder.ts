@@ -11,6 +11,7 @@ import { StepProvision } from '../../build/provision';
 import { ERROR, GENERATED_DATA } from '../../build/step';
 import type { Step } from '../../build/step';
 import type { CommunicatorConfig } from '../../comm/config';
+import { withKeyFileFrom } from '../../comm/config';
 import { StepConnect, StepSshKeyGen } from '../../comm/step-connect';
 import type { QemuBuilderConfig } from '../../template/schema/components/builder-qemu';
 import { VmRegistry } from '../../vm/registry';
@@ -109,7 +110,7 @@ export class QemuBuilder implements Builder {
 
   steps(build: QemuBuildContext, hook: BuilderContext['hook'], runUuid: string): Step[] {
     const c = this.config;
-    const comm = c as unknown as CommunicatorConfig;
+    const comm = withKeyFileFrom(c as unknown as CommunicatorConfig, this.deps.cwd);
     const steps: Step[] = [
       new StepDownload(build),
       new StepPrepareOutputDir(build),

@@ -384,14 +384,16 @@ export class StepRun implements Step {
     }
     state.put(VM, vm);
     if (vm.route.kind === 'none') ctx.ui.message(`No serial console in Kiln: ${vm.route.reason}.`);
-    // The app's terminal and `kiln build --console` type into the serial console through this handle.
+    // The app's terminal and screen and `kiln build --console` use this handle (live.ts); withdrawn
+    // when qemu exits or before the VM is stopped.
     this.withdrawVm = ctx.ui.expose('vm', {
       writeConsole: (data) => vm.writeConsole(data),
       screendump: async (file) => {
-        if (!vm.qmp) throw new Error('the VM has no QMP connection');
+        if (!vm.qmp || vm.hasExited) throw new Error('the VM is not running');
         await screendump(vm.qmp, file);
       },
     });
+    void vm.exited.then(() => this.withdrawVm?.());
     return 'continue';
   }
 
