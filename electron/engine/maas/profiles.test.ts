@@ -29,6 +29,31 @@ describe('defaultProfilesPath', () => {
 });
 
 describe('FileProfileStore', () => {
+  it("keeps keys sealed by a codec (as the app's keychain) under its own field, and opens them on read", async () => {
+    const reversed = (text: string) => [...text].reverse().join('');
+    const store = new FileProfileStore(file, () => {}, {
+      field: 'encryptedApiKey',
+      seal: (key) => Buffer.from(reversed(key)).toString('base64'),
+      open: (sealed, name) => {
+        if (sealed === 'broken')
+          throw new ProfileError(`the API key of MAAS profile "${name}" cannot be decrypted`);
+        return reversed(Buffer.from(sealed, 'base64').toString());
+      },
+    });
+    await store.save({ name: 'lab', url: 'http://maas.lab:5240/MAAS', apiKey: KEY });
+    const written = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(written.profiles.lab).toEqual({
+      url: 'http://maas.lab:5240/MAAS',
+      encryptedApiKey: Buffer.from(reversed(KEY)).toString('base64'),
+    });
+    expect((await store.get('lab'))?.apiKey).toBe(KEY);
+    // A plain store does not read a sealed file as if it held keys.
+    await expect(new FileProfileStore(file).list()).rejects.toThrow(/profiles\.lab\.apiKey/);
+    written.profiles.lab.encryptedApiKey = 'broken';
+    fs.writeFileSync(file, JSON.stringify(written), { mode: 0o600 });
+    await expect(store.get('lab')).rejects.toThrow('profile "lab" cannot be decrypted');
+  });
+
   it('writes a file only its user can read (0600) in a directory it creates 0700, atomically', async () => {
     const store = new FileProfileStore(file);
     const umask = process.umask(0o022);

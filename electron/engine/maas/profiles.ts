@@ -61,19 +61,44 @@ export function defaultProfilesPath(
   return path.join(configHome, 'kiln', 'maas-profiles.json');
 }
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  default: z.string().optional(),
-  profiles: z.record(z.string(), z.object({ url: z.string(), apiKey: z.string() })),
-});
-type ProfilesFile = z.infer<typeof fileSchema>;
+/**
+ * How a profile's API key is kept in the file: as written (the CLI's file, readable only by its user), or
+ * sealed by something else (the desktop app's OS keychain). `field` names the JSON key that holds it.
+ */
+export interface ApiKeyCodec {
+  field: string;
+  seal(apiKey: string): string;
+  /** Throws a ProfileError naming the profile when the key cannot be recovered. */
+  open(sealed: string, profileName: string): string;
+}
+
+const PLAIN_KEYS: ApiKeyCodec = { field: 'apiKey', seal: (key) => key, open: (sealed) => sealed };
+
+interface ProfilesFile {
+  version: 1;
+  default?: string;
+  profiles: Record<string, { url: string } & Record<string, string>>;
+}
+
+function fileSchemaFor(codec: ApiKeyCodec) {
+  return z.object({
+    version: z.literal(1),
+    default: z.string().optional(),
+    profiles: z.record(z.string(), z.object({ url: z.string(), [codec.field]: z.string() })),
+  });
+}
 
 /** Profiles in one JSON file, written atomically with mode 0600 in a directory created with mode 0700. */
 export class FileProfileStore implements ProfileStore {
+  private readonly fileSchema: ReturnType<typeof fileSchemaFor>;
+
   constructor(
     readonly filePath: string = defaultProfilesPath(),
     private readonly onWarning: (message: string) => void = () => {},
-  ) {}
+    private readonly keys: ApiKeyCodec = PLAIN_KEYS,
+  ) {
+    this.fileSchema = fileSchemaFor(keys);
+  }
 
   async list(): Promise<ProfileSummary[]> {
     const data = await this.read();
@@ -84,7 +109,7 @@ export class FileProfileStore implements ProfileStore {
 
   async get(name: string): Promise<MaasProfile | undefined> {
     const entry = (await this.read()).profiles[name];
-    return entry ? { name, url: entry.url, apiKey: entry.apiKey } : undefined;
+    return entry ? { name, url: entry.url, apiKey: this.keys.open(entry[this.keys.field], name) } : undefined;
   }
 
   async defaultName(): Promise<string | undefined> {
@@ -99,7 +124,8 @@ export class FileProfileStore implements ProfileStore {
     const url = normalizeRegionUrl(profile.url);
     parseApiKey(profile.apiKey);
     const data = await this.read();
-    data.profiles[profile.name] = { url, apiKey: profile.apiKey.trim() };
+    const sealed = this.keys.seal(profile.apiKey.trim());
+    data.profiles[profile.name] = { url, [this.keys.field]: sealed };
     if (options.makeDefault || !data.default || !data.profiles[data.default]) data.default = profile.name;
     await this.write(data);
   }
@@ -130,14 +156,14 @@ export class FileProfileStore implements ProfileStore {
         `${this.filePath} is not valid JSON (${(err as Error).message}); fix it or remove it`,
       );
     }
-    const result = fileSchema.safeParse(parsed);
+    const result = this.fileSchema.safeParse(parsed);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new ProfileError(
         `${this.filePath}: ${issue.path.join('.') || '(top level)'}: ${issue.message}; fix it or remove it`,
       );
     }
-    return result.data;
+    return result.data as ProfilesFile;
   }
 
   /** A profiles file others can read gets fixed, and said so. */
