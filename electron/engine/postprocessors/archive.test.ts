@@ -35,4 +35,24 @@ describe('archive formats', () => {
       expect(gunzipSync(Buffer.concat(out)).equals(data)).toBe(true);
     }
   });
+
+  it('reuses the compressed form of zero runs, and the stream still round-trips', async () => {
+    const input = Buffer.concat([
+      randomBytes(3 << 20),
+      Buffer.alloc(7 << 20),
+      Buffer.from('hello world '.repeat(300_000)),
+      Buffer.alloc((5 << 20) | 123),
+      randomBytes(1000),
+    ]);
+    const out: Buffer[] = [];
+    const gzip = new ParallelGzip(
+      { write: async (c: Buffer) => void out.push(Buffer.from(c)), end: async () => {} },
+      1,
+      2,
+    );
+    for (let at = 0; at < input.length; at += 3_000_000)
+      await gzip.write(Buffer.from(input.subarray(at, at + 3_000_000)));
+    await gzip.end();
+    expect(gunzipSync(Buffer.concat(out)).equals(input)).toBe(true);
+  });
 });

@@ -175,9 +175,28 @@ function stored(input, last) {
   }
   return Buffer.concat(pieces);
 }
+// Runs of zeros (holes in disk images) deflate to the same bytes whenever the block before was zeros
+// too: compress such a block once per size and level, and reuse it with its CRC.
+const zeroBlocks = new Map();
+function isZeros(buffer) {
+  if (buffer.length === 0 || buffer[0] !== 0 || buffer[buffer.length - 1] !== 0) return false;
+  return buffer.equals(Buffer.alloc(buffer.length));
+}
 parentPort.on('message', ({ id, block, dictionary, level, last }) => {
   try {
     const input = Buffer.from(block);
+    const zeroRun = !last && dictionary && dictionary.length === PROBE && isZeros(input) && isZeros(Buffer.from(dictionary));
+    if (zeroRun) {
+      const key = input.length + ':' + level;
+      let cached = zeroBlocks.get(key);
+      if (!cached) {
+        const out = zlib.deflateRawSync(input, { level, dictionary: Buffer.from(dictionary), finishFlush: zlib.constants.Z_SYNC_FLUSH });
+        cached = { out, crc: zlib.crc32(input) };
+        zeroBlocks.set(key, cached);
+      }
+      parentPort.postMessage({ id, out: Buffer.from(cached.out), crc: cached.crc });
+      return;
+    }
     let out;
     if (incompressible(input)) out = stored(input, last);
     else {
