@@ -222,7 +222,14 @@ describe('kiln build, side by side with packer 1.6.6', { timeout: 120_000 }, () 
         : runPacker(['build', ...args, 't.json'], pDir);
       if (!p) return;
       if (c.unordered) {
-        const lines = (t: string) => comparable(t).split('\n').sort();
+        // Packer prints its timeout notice from a goroutine that races the provisioner's own failure;
+        // under load it is sometimes not printed at all. Kiln always prints it, so it is left out here.
+        const racy = '==> null: Cancelling provisioner after a timeout...';
+        const lines = (t: string) =>
+          comparable(t)
+            .split('\n')
+            .filter((l) => l !== racy)
+            .sort();
         expect(lines(k.out)).toEqual(lines(p.out));
       } else expect(comparable(k.out)).toBe(comparable(p.out));
       expect(k.code).toBe(p.code);

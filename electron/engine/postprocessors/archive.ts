@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 // lz4js ships no types; its block API is declared in lz4js.d.ts beside this file.
@@ -317,6 +318,23 @@ export class ParallelGzip implements ByteSink {
     this.crc = this.size === 0 ? done.crc : crc32Combine(this.crc, done.crc, done.length);
     this.size += done.length;
     await this.out.write(Buffer.from(done.out.buffer, done.out.byteOffset, done.out.byteLength));
+  }
+
+  /**
+   * Reads up to `max` bytes from `file` straight into the block being filled, saving the copy `write`
+   * makes; 0 at the end of the file.
+   */
+  async readFrom(file: FileHandle, max: number): Promise<number> {
+    await this.writeHeader();
+    const { bytesRead } = await file.read(
+      this.block,
+      this.filled,
+      Math.min(max, BLOCK_SIZE - this.filled),
+      null,
+    );
+    this.filled += bytesRead;
+    if (this.filled === BLOCK_SIZE) await this.submit(false);
+    return bytesRead;
   }
 
   async write(chunk: Buffer): Promise<void> {

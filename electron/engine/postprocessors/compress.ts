@@ -104,12 +104,16 @@ async function copyFile(
   try {
     for (;;) {
       if (signal.aborted) throw signal.reason;
-      const buffer = Buffer.allocUnsafe(READ_SIZE);
-      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      let bytesRead: number;
+      if (sink instanceof ParallelGzip) bytesRead = await sink.readFrom(handle, READ_SIZE);
+      else {
+        const buffer = Buffer.allocUnsafe(READ_SIZE);
+        bytesRead = (await handle.read(buffer, 0, READ_SIZE, null)).bytesRead;
+        if (bytesRead > 0) await sink.write(buffer.subarray(0, bytesRead));
+      }
       if (bytesRead === 0) break;
       total += bytesRead;
       onBytes(bytesRead);
-      await sink.write(buffer.subarray(0, bytesRead));
     }
   } finally {
     await handle.close();
