@@ -11,8 +11,8 @@ import type { ApiError } from '../../api/errors';
 import type { ApiEvent, BuildRunSummary, MaasUploadState } from '../../api/types';
 import { startFakeRegion, type FakeRegion } from '../../engine/maas/fake-region/index';
 import { storedFileProblems } from '../../engine/maas/fake-region/testing';
-import { FileProfileStore } from '../../engine/maas/profiles';
-import { createKilnService, type KilnService } from './service';
+import type { KilnService } from './service';
+import { createTestService } from './testing';
 
 let dir: string;
 let region: FakeRegion;
@@ -23,17 +23,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kiln-maas-service-'));
   region = await startFakeRegion();
   events = [];
-  service = createKilnService({
-    platform: 'web',
-    configDir: join(dir, 'config'),
-    dataDir: join(dir, 'data'),
-    galleryDir: join(dir, 'gallery'),
-    maasProfiles: {
-      store: new FileProfileStore(join(dir, 'config/maas-profiles.json')),
-      storage: { kind: 'file', detail: join(dir, 'config/maas-profiles.json') },
-    },
-    emit: (e) => events.push(e),
-  });
+  service = createTestService(dir, events);
 });
 
 afterEach(async () => {

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiError } from '../../api/errors';
 import type { ApiEvent } from '../../api/types';
 import { describeReadme } from './gallery';
-import { createKilnService, type KilnService } from './service';
-import { FileProfileStore } from '../../engine/maas/profiles';
+import type { KilnService } from './service';
+import { createTestService } from './testing';
 
 let dir: string;
 let events: ApiEvent[];
@@ -39,18 +39,7 @@ beforeEach(async () => {
   );
   await mkdir(join(dir, 'gallery/empty'), { recursive: true });
   events = [];
-  service = createKilnService({
-    platform: 'web',
-    configDir: join(dir, 'config'),
-    dataDir: join(dir, 'data'),
-    galleryDir: join(dir, 'gallery'),
-    maasProfiles: {
-      store: new FileProfileStore(join(dir, 'config/maas-profiles.json')),
-      storage: { kind: 'file', detail: join(dir, 'config/maas-profiles.json') },
-    },
-    emit: (e) => events.push(e),
-    homeDir: dir,
-  });
+  service = createTestService(dir, events, { homeDir: dir });
 });
 
 afterEach(async () => {

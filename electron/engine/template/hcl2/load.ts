@@ -127,7 +127,7 @@ function metaDuration(
 }
 
 /** The generated data `build.*` names, unknown until the build runs. */
-const BUILD_KEYS = [
+export const BUILD_KEYS = [
   'ID',
   'Host',
   'Port',

@@ -5,6 +5,7 @@
  * schemas and the function list.
  */
 import type { Block, Expression, ScopeTraversalExpr } from '../hcl/ast';
+import { BUILD_KEYS } from '../hcl2/load';
 import type { ComponentKind } from '../model';
 import {
   componentDocMarkdown,
@@ -196,21 +197,7 @@ function referenceItems(env: HclLanguageEnv, root: string): CompletionItem[] {
   if (root === 'source') return ['name', 'type'].map((n) => ({ label: n, kind: 'value', insertText: n }));
   if (root === 'packer') return [{ label: 'version', kind: 'value', insertText: 'version' }];
   if (root === 'build') {
-    return [
-      'name',
-      'ID',
-      'Host',
-      'Port',
-      'User',
-      'Password',
-      'ConnType',
-      'PackerRunUUID',
-      'PackerHTTPIP',
-      'PackerHTTPPort',
-      'PackerHTTPAddr',
-      'SSHPublicKey',
-      'SSHPrivateKey',
-    ].map((n) => ({
+    return ['name', ...BUILD_KEYS].map((n) => ({
       label: n,
       kind: 'value',
       insertText: n,

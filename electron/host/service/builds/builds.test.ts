@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../api/errors';
 import type { ApiEvent, BuildRunSummary, Prompt, WorkspaceInfo } from '../../../api/types';
-import { FileProfileStore } from '../../../engine/maas/profiles';
 import type { TestSshd } from '../../../engine/testing/sshd';
 import { sshdAvailable, startSshd } from '../../../engine/testing/sshd';
-import { createKilnService, type KilnService } from '../service';
+import type { KilnService } from '../service';
+import { createTestService } from '../testing';
 import type { StreamPeer } from './streams';
 
 let dir: string;
@@ -28,18 +28,7 @@ beforeEach(async () => {
   project = join(dir, 'project');
   await mkdir(project, { recursive: true });
   events = [];
-  service = createKilnService({
-    platform: 'web',
-    configDir: join(dir, 'config'),
-    dataDir: join(dir, 'data'),
-    galleryDir: join(dir, 'gallery'),
-    maasProfiles: {
-      store: new FileProfileStore(join(dir, 'config/maas-profiles.json')),
-      storage: { kind: 'file', detail: join(dir, 'config/maas-profiles.json') },
-    },
-    emit: (e) => events.push(e),
-    homeDir: dir,
-  });
+  service = createTestService(dir, events, { homeDir: dir });
 });
 
 afterEach(async () => {
@@ -125,17 +114,7 @@ describe('template trust', () => {
     expect(trust.trusted).toBe(true);
     // Kept per folder: a new service (a restart) still trusts it.
     await service.dispose();
-    service = createKilnService({
-      platform: 'web',
-      configDir: join(dir, 'config'),
-      dataDir: join(dir, 'data'),
-      galleryDir: join(dir, 'gallery'),
-      maasProfiles: {
-        store: new FileProfileStore(join(dir, 'x.json')),
-        storage: { kind: 'file', detail: 'x' },
-      },
-      emit: (e) => events.push(e),
-    });
+    service = createTestService(dir, events);
     const again = await service.openWorkspace({ path: project });
     expect(again.trust.trusted).toBe(true);
     await service.setTrust({ workspaceId: again.id, trusted: false });
