@@ -226,16 +226,15 @@ build {
   }
 }
 
-async function logScenario(page: Page, url: string, work: string): Promise<void> {
-  const folder = join(work, 'log');
-  mkdirSync(folder);
+/** Writes a null build running one shell-local command into `folder`, opens it and trusts the folder. */
+async function openTrustedBuild(page: Page, url: string, folder: string, command: string): Promise<void> {
   writeFileSync(
     join(folder, 'log.pkr.hcl'),
     `source "null" "local" { communicator = "none" }
 build {
   sources = ["source.null.local"]
   provisioner "shell-local" {
-    inline = ["sleep 1; head -c 7500000 /dev/urandom | base64 -w 150; echo LOG-DONE"]
+    inline = [${JSON.stringify(command)}]
   }
 }
 `,
@@ -246,6 +245,17 @@ build {
     .getByRole('button', { name: 'Trust this folder' })
     .click();
   await page.getByRole('region', { name: 'Template trust' }).waitFor({ state: 'detached' });
+}
+
+async function logScenario(page: Page, url: string, work: string): Promise<void> {
+  const folder = join(work, 'log');
+  mkdirSync(folder);
+  await openTrustedBuild(
+    page,
+    url,
+    folder,
+    'sleep 1; head -c 7500000 /dev/urandom | base64 -w 150; echo LOG-DONE',
+  );
   const editor = page.getByRole('textbox', { name: 'Editor: log.pkr.hcl' });
   await editor.focus();
   await page.keyboard.press('Control+End');
@@ -297,23 +307,7 @@ async function logMemoryScenario(page: Page, url: string, work: string): Promise
     'done',
   ].join('\n');
   writeFileSync(join(folder, 'stream.sh'), `${script}\n`);
-  writeFileSync(
-    join(folder, 'log.pkr.hcl'),
-    `source "null" "local" { communicator = "none" }
-build {
-  sources = ["source.null.local"]
-  provisioner "shell-local" {
-    inline = ["sh stream.sh"]
-  }
-}
-`,
-  );
-  await openFolder(page, url, folder);
-  await page
-    .getByRole('region', { name: 'Template trust' })
-    .getByRole('button', { name: 'Trust this folder' })
-    .click();
-  await page.getByRole('region', { name: 'Template trust' }).waitFor({ state: 'detached' });
+  await openTrustedBuild(page, url, folder, 'sh stream.sh');
   const cdp = await page.context().newCDPSession(page);
   const before = await heap(cdp, page);
   await startBuild(page);
