@@ -122,7 +122,7 @@ function placeholder(src: SourceText, start: number, end: number): LiteralExpr {
 const RECENT_POSITIONS = 256;
 
 export class RangeMaker {
-  private readonly lineStarts: number[] = [0];
+  private readonly lineStarts: readonly number[];
   private hint = 0;
   /**
    * The positions made last, by offset modulo the size: a node's start is usually its first token's and
@@ -132,8 +132,7 @@ export class RangeMaker {
   private readonly recent: (Pos | undefined)[] = new Array(RECENT_POSITIONS).fill(undefined);
 
   constructor(private readonly src: SourceText) {
-    const text = src.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    this.lineStarts = src.lineStartOffsets();
   }
 
   pos(offset: number): Pos {

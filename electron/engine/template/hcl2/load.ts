@@ -202,7 +202,6 @@ interface SourceUse {
 function resolveBuildSources(build: BuildDecl, ctx: BuildContext): SourceUse[] {
   const uses: SourceUse[] = [];
   const { structure, diagnostics } = ctx;
-  const known = [...structure.sources.keys()];
   const lookup = (text: string, range: Range): SourceDecl | undefined => {
     const ref = parseSourceRef(text);
     if (!ref) {
@@ -217,6 +216,8 @@ function resolveBuildSources(build: BuildDecl, ctx: BuildContext): SourceUse[] {
     }
     const decl = structure.sources.get(ref);
     if (!decl) {
+      // Only for the message: most builds name known sources, and 120 builds made 120 copies of the list.
+      const known = [...structure.sources.keys()];
       const near = suggest(ref, known);
       diagnostics.push(
         error(
