@@ -143,10 +143,17 @@ export const BUILD_KEYS = [
   'WinRMPassword',
 ];
 
+/** `name` and BUILD_KEYS in the order an object value keeps its keys, so making one needs no sort. */
+const BUILD_OBJECT_KEYS = ['name', ...BUILD_KEYS].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
 /** Values of `build.*`: Packer's generated data, unknown until the build runs. */
 function buildObject(runtime: RuntimeVars): Value {
-  const fields: Record<string, Value> = { name: stringValue(runtime.buildBlockName) };
-  for (const k of BUILD_KEYS) {
+  const fields: Record<string, Value> = {};
+  for (const k of BUILD_OBJECT_KEYS) {
+    if (k === 'name') {
+      fields.name = stringValue(runtime.buildBlockName);
+      continue;
+    }
     const v = runtime.generated?.[k];
     fields[k] = v === undefined ? unknownValue() : stringValue(v);
   }
