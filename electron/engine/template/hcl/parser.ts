@@ -265,9 +265,31 @@ class Parser {
     return tok;
   }
 
+  /**
+   * The last scan's answer, by where it started and whether newlines counted: the grammar peeks at
+   * the same place many times (each of the six binary-operator levels looks for its operator).
+   */
+  private scannedFrom = -1;
+  private scannedInclude = false;
+  private scannedNext = 0;
+  private scanned: Token | undefined;
+
   /** The next significant token: comments are skipped, and newlines too inside brackets. */
   private scan(): Token {
     const include = this.newlines[this.newlines.length - 1];
+    if (this.idx === this.scannedFrom && include === this.scannedInclude) {
+      this.scanNext = this.scannedNext;
+      return this.scanned!;
+    }
+    const tok = this.scanFresh(include);
+    this.scannedFrom = this.idx;
+    this.scannedInclude = include;
+    this.scannedNext = this.scanNext;
+    this.scanned = tok;
+    return tok;
+  }
+
+  private scanFresh(include: boolean): Token {
     const toks = this.toks;
     const n = toks.length;
     for (let i = this.idx; i < n; i++) {
