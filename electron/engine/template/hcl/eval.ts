@@ -214,12 +214,16 @@ class Evaluator {
       case 'UnaryOp':
         return this.unary(expr.op, expr.operand, expr.range, scope);
       case 'Tuple': {
-        const diagnostics: Diagnostic[] = [];
-        const values = expr.items.map((item) => {
+        let diagnostics = NO_DIAGNOSTICS;
+        const values: Value[] = [];
+        for (const item of expr.items) {
           const r = this.eval(item, scope);
-          diagnostics.push(...r.diagnostics);
-          return r.value;
-        });
+          if (r.diagnostics.length > 0) {
+            if (diagnostics === NO_DIAGNOSTICS) diagnostics = [];
+            diagnostics.push(...r.diagnostics);
+          }
+          values.push(r.value);
+        }
         return ok(Value.tuple(values), diagnostics);
       }
       case 'Object':
@@ -1298,6 +1302,8 @@ export function getAttr(obj: Value, name: string, range: Range): EvalResult {
       const attrType = t.attributes.get(name);
       if (!attrType) return unsupported(`This object does not have an attribute named ${goQuote(name)}.`);
       if (!obj.isKnown()) return ok(Value.unknown(attrType).withSameMarks(obj));
+      // The common case (`var.x`, `source.name`): nothing marked, so nothing to unmark and mark again.
+      if (!obj.isMarked()) return ok(obj.get(name)!);
       const [u, marks] = obj.unmark();
       return ok(u.get(name)!.withMarks(marks));
     }

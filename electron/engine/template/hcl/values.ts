@@ -270,6 +270,10 @@ export class Value {
   // ---- marks --------------------------------------------------------------------------------------
 
   withMarks(...sets: (ReadonlySet<Mark> | undefined)[]): Value {
+    // Most values carry no marks: nothing to union, and no new value.
+    let adds = false;
+    for (const s of sets) if (s !== undefined && s.size > 0) adds = true;
+    if (!adds) return this;
     const marks = unionMarks([this.marks, ...sets]);
     if (marks.size === this.marks.size) return this;
     return new Value(this.type, this.payload, marks);
