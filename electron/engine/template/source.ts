@@ -33,25 +33,29 @@ export interface Diagnostic {
 /** Maps offsets of one file's text to line/column positions. */
 export class SourceText {
   /** Made on first use: a parse that reports nothing never needs it (the parser shares it, see lineStartOffsets). */
-  private starts: number[] | undefined;
+  private starts: Uint32Array | undefined;
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {}
 
-  private get lineStarts(): number[] {
+  private get lineStarts(): Uint32Array {
     if (this.starts === undefined) {
+      // Counted first, then filled: one typed array (kept off the JS heap) instead of a growing list.
       const text = this.text;
-      const starts = [0];
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      let lines = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+      const starts = new Uint32Array(lines);
+      let line = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
       this.starts = starts;
     }
     return this.starts;
   }
 
   /** The offset where each line starts (line 1 first), ascending; shared, never change it. */
-  lineStartOffsets(): readonly number[] {
+  lineStartOffsets(): ArrayLike<number> {
     return this.lineStarts;
   }
 

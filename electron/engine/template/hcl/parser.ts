@@ -127,7 +127,7 @@ function placeholder(src: SourceText, start: number, end: number): LiteralExpr {
 const RECENT_POSITIONS = 256;
 
 export class RangeMaker {
-  private readonly lineStarts: readonly number[];
+  private readonly lineStarts: ArrayLike<number>;
   private hint = 0;
   /**
    * The positions made last, by offset modulo the size: a node's start is usually its first token's and
