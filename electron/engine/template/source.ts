@@ -32,17 +32,31 @@ export interface Diagnostic {
 
 /** Maps offsets of one file's text to line/column positions. */
 export class SourceText {
-  private readonly lineStarts: number[];
+  /** Made on first use: a parse that reports nothing never needs it (the parser shares it, see lineStartOffsets). */
+  private starts: Uint32Array | undefined;
 
   constructor(
     readonly file: string,
     readonly text: string,
-  ) {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  ) {}
+
+  private get lineStarts(): Uint32Array {
+    if (this.starts === undefined) {
+      // Counted first, then filled: one typed array (kept off the JS heap) instead of a growing list.
+      const text = this.text;
+      let lines = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+      const starts = new Uint32Array(lines);
+      let line = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
+      this.starts = starts;
     }
-    this.lineStarts = starts;
+    return this.starts;
+  }
+
+  /** The offset where each line starts (line 1 first), ascending; shared, never change it. */
+  lineStartOffsets(): ArrayLike<number> {
+    return this.lineStarts;
   }
 
   get lineCount(): number {
@@ -50,15 +64,16 @@ export class SourceText {
   }
 
   pos(offset: number): Pos {
+    const lineStarts = this.lineStarts;
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     let lo = 0;
-    let hi = this.lineStarts.length - 1;
+    let hi = lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= clamped) lo = mid;
+      if (lineStarts[mid] <= clamped) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: clamped - this.lineStarts[lo] + 1, offset: clamped };
+    return { line: lo + 1, column: clamped - lineStarts[lo] + 1, offset: clamped };
   }
 
   range(startOffset: number, endOffset: number): Range {

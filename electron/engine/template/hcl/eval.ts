@@ -88,7 +88,9 @@ export function evaluate(expr: Expression, ctx: EvalContext = {}): EvalResult {
   const evaluator = new Evaluator(ctx);
   const root: Scope = { variables: toMap(ctx.variables) };
   try {
-    return evaluator.eval(expr, root);
+    const result = evaluator.eval(expr, root);
+    // Callers may add to the array they get.
+    return result.diagnostics === NO_DIAGNOSTICS ? { value: result.value, diagnostics: [] } : result;
   } catch (e) {
     return {
       value: DYNAMIC_VALUE,
@@ -123,7 +125,13 @@ function span(a: Range, b: Range): Range {
   return { file: a.file, start: a.start, end: b.end };
 }
 
-const ok = (value: Value, diagnostics: Diagnostic[] = []): EvalResult => ({ value, diagnostics });
+/**
+ * The diagnostics of a result without any: one shared, frozen array instead of a new one per node
+ * evaluated (results inside the evaluator are only read or spread; `evaluate` hands out fresh ones).
+ */
+const NO_DIAGNOSTICS = Object.freeze([]) as readonly Diagnostic[] as Diagnostic[];
+
+const ok = (value: Value, diagnostics: Diagnostic[] = NO_DIAGNOSTICS): EvalResult => ({ value, diagnostics });
 
 /** Levenshtein distance in code points (agext/levenshtein). */
 function distance(a: string, b: string): number {
@@ -206,12 +214,16 @@ class Evaluator {
       case 'UnaryOp':
         return this.unary(expr.op, expr.operand, expr.range, scope);
       case 'Tuple': {
-        const diagnostics: Diagnostic[] = [];
-        const values = expr.items.map((item) => {
+        let diagnostics = NO_DIAGNOSTICS;
+        const values: Value[] = [];
+        for (const item of expr.items) {
           const r = this.eval(item, scope);
-          diagnostics.push(...r.diagnostics);
-          return r.value;
-        });
+          if (r.diagnostics.length > 0) {
+            if (diagnostics === NO_DIAGNOSTICS) diagnostics = [];
+            diagnostics.push(...r.diagnostics);
+          }
+          values.push(r.value);
+        }
         return ok(Value.tuple(values), diagnostics);
       }
       case 'Object':
@@ -277,7 +289,7 @@ class Evaluator {
   /** Applies traversal steps; stops at the first error. A splat step applies the rest to each element. */
   private traverse(start: Value, steps: readonly Traverser[], scope: Scope): EvalResult {
     let current = start;
-    const diagnostics: Diagnostic[] = [];
+    let diagnostics = NO_DIAGNOSTICS;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       let r: EvalResult;
@@ -296,8 +308,10 @@ class Evaluator {
         );
         return ok(splatted.value, [...diagnostics, ...splatted.diagnostics]);
       }
-      diagnostics.push(...r.diagnostics);
-      if (hasErrors(r.diagnostics)) return ok(DYNAMIC_VALUE, diagnostics);
+      if (r.diagnostics.length > 0) {
+        diagnostics = [...diagnostics, ...r.diagnostics];
+        if (hasErrors(r.diagnostics)) return ok(DYNAMIC_VALUE, diagnostics);
+      }
       current = r.value;
     }
     return ok(current, diagnostics);
@@ -324,6 +338,11 @@ class Evaluator {
         failed ||= hasErrors(r.diagnostics);
       }
       const value = r.value;
+      if (value.type === STRING && !value.isMarked() && value.isKnown() && !value.isNull()) {
+        // The common case, a known plain string: no unmarking or conversion to allocate for.
+        if (known && !failed) text += value.asString();
+        continue;
+      }
       if (value.isNull()) {
         diagnostics.push(
           error(
@@ -1283,6 +1302,8 @@ export function getAttr(obj: Value, name: string, range: Range): EvalResult {
       const attrType = t.attributes.get(name);
       if (!attrType) return unsupported(`This object does not have an attribute named ${goQuote(name)}.`);
       if (!obj.isKnown()) return ok(Value.unknown(attrType).withSameMarks(obj));
+      // The common case (`var.x`, `source.name`): nothing marked, so nothing to unmark and mark again.
+      if (!obj.isMarked()) return ok(obj.get(name)!);
       const [u, marks] = obj.unmark();
       return ok(u.get(name)!.withMarks(marks));
     }

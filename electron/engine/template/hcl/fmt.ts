@@ -8,8 +8,8 @@
  * A file with syntax errors is returned unchanged with its diagnostics.
  */
 import { SourceText, hasErrors, type Diagnostic } from '../source';
-import { lexHcl } from './lexer';
-import { parseHclTokens } from './parser';
+import { lexHclPacked } from './lexer';
+import { parsePackedTokens } from './parser';
 import { T, bracketChange, type Token, type TokenType } from './tokens';
 
 export interface HclFormatResult {
@@ -19,10 +19,10 @@ export interface HclFormatResult {
 }
 
 export function formatHcl(text: string, file: string): HclFormatResult {
-  const tokens = lexHcl(text, 'config');
-  const { diagnostics } = parseHclTokens(new SourceText(file, text), tokens);
+  const packed = lexHclPacked(text, 'config');
+  const { diagnostics } = parsePackedTokens(new SourceText(file, text), packed);
   if (hasErrors(diagnostics)) return { text, diagnostics };
-  return { text: new Formatter(text, tokens).format(), diagnostics };
+  return { text: new Formatter(text, packed.toArray()).format(), diagnostics };
 }
 
 /** One line's tokens, as index ranges into the token array, split in hclwrite's three cells. */

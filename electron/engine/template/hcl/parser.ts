@@ -21,7 +21,7 @@ import type {
   TemplatePart,
   Traverser,
 } from './ast';
-import { lexDiagnostics, lexHcl } from './lexer';
+import { lexDiagnostics, lexHclPacked } from './lexer';
 import {
   buildTemplateParts,
   decodeLiteral,
@@ -31,7 +31,7 @@ import {
   trimRightSpace,
   type FlatPart,
 } from './template-parser';
-import { T, type Token, type TokenType } from './tokens';
+import { T, TokenBuffer, type Token, type TokenType } from './tokens';
 
 export interface HclFileParse {
   file: File;
@@ -46,11 +46,16 @@ export interface HclExpressionParse {
 /** Parses a whole `.pkr.hcl`/`.pkrvars.hcl` file. */
 export function parseHclFile(file: string, text: string): HclFileParse {
   const src = new SourceText(file, text);
-  return parseHclTokens(src, lexHcl(text, 'config'));
+  return parsePackedTokens(src, lexHclPacked(text, 'config'));
 }
 
 /** Parses already-scanned configuration tokens (the formatter scans once and checks syntax with this). */
 export function parseHclTokens(src: SourceText, tokens: Token[]): HclFileParse {
+  return parsePackedTokens(src, TokenBuffer.from(tokens));
+}
+
+/** `parseHclTokens` of packed tokens (`lexHclPacked`), as the formatter scans them. */
+export function parsePackedTokens(src: SourceText, tokens: TokenBuffer): HclFileParse {
   const diagnostics = lexDiagnostics(tokens, src);
   const parser = new Parser(src, tokens, diagnostics);
   let body: Body;
@@ -66,7 +71,7 @@ export function parseHclTokens(src: SourceText, tokens: Token[]): HclFileParse {
 /** Parses one expression, e.g. a `-var` value or a `console` line. */
 export function parseHclExpression(text: string, file: string): HclExpressionParse {
   const src = new SourceText(file, text);
-  const tokens = lexHcl(text, 'config');
+  const tokens = lexHclPacked(text, 'config');
   const diagnostics = lexDiagnostics(tokens, src);
   const parser = new Parser(src, tokens, diagnostics);
   try {
@@ -80,7 +85,7 @@ export function parseHclExpression(text: string, file: string): HclExpressionPar
 /** Parses a bare template (no quotes), e.g. a `templatefile` file. */
 export function parseHclTemplate(text: string, file: string): HclExpressionParse {
   const src = new SourceText(file, text);
-  const tokens = lexHcl(text, 'template');
+  const tokens = lexHclPacked(text, 'template');
   const diagnostics = lexDiagnostics(tokens, src);
   const parser = new Parser(src, tokens, diagnostics);
   try {
@@ -122,7 +127,7 @@ function placeholder(src: SourceText, start: number, end: number): LiteralExpr {
 const RECENT_POSITIONS = 256;
 
 export class RangeMaker {
-  private readonly lineStarts: number[] = [0];
+  private readonly lineStarts: ArrayLike<number>;
   private hint = 0;
   /**
    * The positions made last, by offset modulo the size: a node's start is usually its first token's and
@@ -132,8 +137,7 @@ export class RangeMaker {
   private readonly recent: (Pos | undefined)[] = new Array(RECENT_POSITIONS).fill(undefined);
 
   constructor(private readonly src: SourceText) {
-    const text = src.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    this.lineStarts = src.lineStartOffsets();
   }
 
   pos(offset: number): Pos {
@@ -239,7 +243,7 @@ class Parser {
 
   constructor(
     private readonly src: SourceText,
-    private readonly toks: Token[],
+    private readonly toks: TokenBuffer,
     private readonly diags: Diagnostic[],
   ) {
     this.text = src.text;
@@ -248,26 +252,63 @@ class Parser {
 
   // ---- token access (hclsyntax's peeker) ----
 
+  /** The token object made last, by index: `peek` then `read` of the same token make one object. */
+  private madeIndex = -1;
+  private made: Token | undefined;
+
+  /** Token `i` as an object (tokens are packed; objects are made only for what the parser reads). */
+  private token(i: number): Token {
+    if (i === this.madeIndex) return this.made!;
+    const tok = this.toks.token(i);
+    this.madeIndex = i;
+    this.made = tok;
+    return tok;
+  }
+
+  /**
+   * The last scan's answer, by where it started and whether newlines counted: the grammar peeks at
+   * the same place many times (each of the six binary-operator levels looks for its operator).
+   */
+  private scannedFrom = -1;
+  private scannedInclude = false;
+  private scannedNext = 0;
+  private scanned: Token | undefined;
+
   /** The next significant token: comments are skipped, and newlines too inside brackets. */
   private scan(): Token {
     const include = this.newlines[this.newlines.length - 1];
+    if (this.idx === this.scannedFrom && include === this.scannedInclude) {
+      this.scanNext = this.scannedNext;
+      return this.scanned!;
+    }
+    const tok = this.scanFresh(include);
+    this.scannedFrom = this.idx;
+    this.scannedInclude = include;
+    this.scannedNext = this.scanNext;
+    this.scanned = tok;
+    return tok;
+  }
+
+  private scanFresh(include: boolean): Token {
     const toks = this.toks;
-    for (let i = this.idx; i < toks.length; i++) {
-      const tok = toks[i];
-      if (tok.type === T.Comment) {
+    const n = toks.length;
+    for (let i = this.idx; i < n; i++) {
+      const type = toks.type(i);
+      if (type === T.Comment) {
         // A line comment stands for the newline it ends with.
-        if (include && this.text.charCodeAt(tok.end - 1) === 10) {
+        const end = toks.end(i);
+        if (include && this.text.charCodeAt(end - 1) === 10) {
           this.scanNext = i + 1;
-          return { type: T.Newline, start: tok.start, end: tok.end };
+          return { type: T.Newline, start: toks.start(i), end };
         }
         continue;
       }
-      if (tok.type === T.Newline && !include) continue;
+      if (type === T.Newline && !include) continue;
       this.scanNext = i + 1;
-      return tok;
+      return this.token(i);
     }
-    this.scanNext = toks.length;
-    return toks[toks.length - 1];
+    this.scanNext = n;
+    return this.token(n - 1);
   }
 
   private peek(): Token {
@@ -281,7 +322,7 @@ class Parser {
   }
 
   private prev(): Token {
-    return this.idx === 0 ? this.peek() : this.toks[this.idx - 1];
+    return this.idx === 0 ? this.peek() : this.token(this.idx - 1);
   }
 
   private pushNewlines(include: boolean): void {
@@ -435,8 +476,10 @@ class Parser {
 
   private atLineStart(): boolean {
     if (this.idx === 0) return true;
-    const prev = this.toks[this.idx - 1];
-    return prev.type === T.Newline || (prev.type === T.Comment && this.text.charCodeAt(prev.end - 1) === 10);
+    const toks = this.toks;
+    const prev = this.idx - 1;
+    const type = toks.type(prev);
+    return type === T.Newline || (type === T.Comment && this.text.charCodeAt(toks.end(prev) - 1) === 10);
   }
 
   /** A body up to `end` (EOF or `}`); `openEnd` is where the body's opening brace ends. */
@@ -1619,23 +1662,25 @@ class Parser {
   /** A quoted template; plain `"text"` (most strings in a template) takes a short path. */
   private quotedString(open: Token): Expression {
     const toks = this.toks;
-    const first = toks[this.idx];
-    const second = toks[this.idx + 1];
-    if (first.type === T.CQuote || (first.type === T.QuotedLit && second.type === T.CQuote)) {
-      const close = first.type === T.CQuote ? first : second;
-      const value =
-        first.type === T.CQuote ? '' : decodeLiteral(this.src, first.start, first.end, true, this.diags);
-      this.idx += first.type === T.CQuote ? 1 : 2;
+    const i = this.idx;
+    const firstType = toks.type(i);
+    const empty = firstType === T.CQuote;
+    if (empty || (firstType === T.QuotedLit && i + 1 < toks.length && toks.type(i + 1) === T.CQuote)) {
+      const litStart = toks.start(i);
+      const litEnd = toks.end(i);
+      const closeEnd = empty ? litEnd : toks.end(i + 1);
+      const value = empty ? '' : decodeLiteral(this.src, litStart, litEnd, true, this.diags);
+      this.idx += empty ? 1 : 2;
       return {
         kind: 'Template',
         parts: [
           {
             kind: 'Literal',
             value,
-            range: this.range(first.start, first === close ? first.start : first.end),
+            range: this.range(litStart, empty ? litStart : litEnd),
           },
         ],
-        range: this.range(open.start, close.end),
+        range: this.range(open.start, closeEnd),
       };
     }
     return this.parseTemplate(T.CQuote, false, open.start, undefined);

@@ -134,14 +134,38 @@ export class Value {
   }
 
   static object(entries: Iterable<[string, Value]> | Record<string, Value>): Value {
-    const list: [string, Value][] = [];
-    for (const [k, v] of Symbol.iterator in entries ? entries : Object.entries(entries))
-      list.push([nfc(k), v]);
-    if (list.length === 0) return Value.EMPTY_OBJECT;
-    const sorted = sortedKeys(list);
+    // Keys and values side by side, not as pairs: scopes build objects for every component.
+    const keys: string[] = [];
+    const values: Value[] = [];
+    if (Symbol.iterator in entries) {
+      for (const [k, v] of entries as Iterable<[string, Value]>) {
+        keys.push(nfc(k));
+        values.push(v);
+      }
+    } else {
+      const record = entries as Record<string, Value>;
+      for (const k of Object.keys(record)) {
+        keys.push(nfc(k));
+        values.push(record[k]);
+      }
+    }
+    if (keys.length === 0) return Value.EMPTY_OBJECT;
+    let order: number[] | undefined;
+    for (let i = 1; i < keys.length; i++) {
+      if (compareStrings(keys[i - 1], keys[i]) > 0) {
+        // A stable sort, as sortedKeys does: of two equal keys (after NFC) the last value wins.
+        order = keys.map((_, j) => j).sort((a, b) => compareStrings(keys[a], keys[b]));
+        break;
+      }
+    }
     const types = new Map<string, Type>();
-    for (const [k, v] of sorted) types.set(k, v.type);
-    return new Value(objectOfSorted(types), new Map(sorted));
+    const payload = new Map<string, Value>();
+    for (let i = 0; i < keys.length; i++) {
+      const j = order === undefined ? i : order[i];
+      types.set(keys[j], values[j].type);
+      payload.set(keys[j], values[j]);
+    }
+    return new Value(objectOfSorted(types), payload);
   }
 
   // ---- inspection ---------------------------------------------------------------------------------
@@ -246,6 +270,10 @@ export class Value {
   // ---- marks --------------------------------------------------------------------------------------
 
   withMarks(...sets: (ReadonlySet<Mark> | undefined)[]): Value {
+    // Most values carry no marks: nothing to union, and no new value.
+    let adds = false;
+    for (const s of sets) if (s !== undefined && s.size > 0) adds = true;
+    if (!adds) return this;
     const marks = unionMarks([this.marks, ...sets]);
     if (marks.size === this.marks.size) return this;
     return new Value(this.type, this.payload, marks);

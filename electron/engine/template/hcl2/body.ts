@@ -18,10 +18,14 @@ export interface BodyConversion {
 /** Records ranges for the parts of a literal tuple/object so checks can point inside a value. */
 function recordNestedRanges(expr: Expression, path: string, ranges: ConfigRanges): void {
   if (expr.kind === 'Tuple') {
-    expr.items.forEach((item, i) => {
-      ranges.values[`${path}.${i}`] = item.range;
-      recordNestedRanges(item, `${path}.${i}`, ranges);
-    });
+    const items = expr.items;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const itemPath = `${path}.${i}`;
+      ranges.values[itemPath] = item.range;
+      // Only a tuple or object inside has parts of its own to record.
+      if (item.kind === 'Tuple' || item.kind === 'Object') recordNestedRanges(item, itemPath, ranges);
+    }
   } else if (expr.kind === 'Object') {
     for (const item of expr.items) {
       const key = item.key;
@@ -31,9 +35,10 @@ function recordNestedRanges(expr: Expression, path: string, ranges: ConfigRanges
         name = key.parts.map((p) => (p.kind === 'Literal' ? p.value : '')).join('');
       } else if (key.kind === 'Literal' && typeof key.value === 'string') name = key.value;
       if (name === undefined) continue;
-      ranges.keys[`${path}.${name}`] = key.range;
-      ranges.values[`${path}.${name}`] = item.value.range;
-      recordNestedRanges(item.value, `${path}.${name}`, ranges);
+      const itemPath = `${path}.${name}`;
+      ranges.keys[itemPath] = key.range;
+      ranges.values[itemPath] = item.value.range;
+      recordNestedRanges(item.value, itemPath, ranges);
     }
   }
 }
@@ -62,7 +67,8 @@ function convertInto(
     config[attr.name] = toConfig(value);
     ranges.keys[path] = attr.nameRange;
     ranges.values[path] = attr.expr.range;
-    recordNestedRanges(attr.expr, path, ranges);
+    if (attr.expr.kind === 'Tuple' || attr.expr.kind === 'Object')
+      recordNestedRanges(attr.expr, path, ranges);
   }
   for (const block of body.blocks) {
     if (block.type === 'dynamic') {

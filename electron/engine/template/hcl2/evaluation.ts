@@ -77,16 +77,18 @@ function contextOf(scope: Scope): EvalContext {
     return cached.context;
   }
   const tables = scope.functions ?? (fallbackTables ??= newFunctionTables());
+  const variables = new Map<string, Value>();
+  for (const name of Object.keys(scope.variables)) variables.set(name, scope.variables[name]);
   const context: EvalContext = {
-    variables: new Map(Object.entries(scope.variables)),
+    variables,
     functions: scope.allowEnv ? tables.variableDefaults : tables.template,
     host: scope.host,
     baseDir: scope.pathRoot,
     parseTemplate,
     functionNotes: DEFAULT_FUNCTION_NOTES,
   };
-  const { variables, functions, allowEnv, host, pathRoot } = scope;
-  scope.cachedContext = { variables, functions, allowEnv, host, pathRoot, context };
+  const { functions, allowEnv, host, pathRoot } = scope;
+  scope.cachedContext = { variables: scope.variables, functions, allowEnv, host, pathRoot, context };
   return context;
 }
 

@@ -146,10 +146,17 @@ export const BUILD_KEYS = [
   'WinRMPassword',
 ];
 
+/** `name` and BUILD_KEYS in the order an object value keeps its keys, so making one needs no sort. */
+const BUILD_OBJECT_KEYS = ['name', ...BUILD_KEYS].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
 /** Values of `build.*`: Packer's generated data, unknown until the build runs. */
 function buildObject(runtime: RuntimeVars): Value {
-  const fields: Record<string, Value> = { name: stringValue(runtime.buildBlockName) };
-  for (const k of BUILD_KEYS) {
+  const fields: Record<string, Value> = {};
+  for (const k of BUILD_OBJECT_KEYS) {
+    if (k === 'name') {
+      fields.name = stringValue(runtime.buildBlockName);
+      continue;
+    }
     const v = runtime.generated?.[k];
     fields[k] = v === undefined ? unknownValue() : stringValue(v);
   }
@@ -205,7 +212,6 @@ interface SourceUse {
 function resolveBuildSources(build: BuildDecl, ctx: BuildContext): SourceUse[] {
   const uses: SourceUse[] = [];
   const { structure, diagnostics } = ctx;
-  const known = [...structure.sources.keys()];
   const lookup = (text: string, range: Range): SourceDecl | undefined => {
     const ref = parseSourceRef(text);
     if (!ref) {
@@ -220,6 +226,8 @@ function resolveBuildSources(build: BuildDecl, ctx: BuildContext): SourceUse[] {
     }
     const decl = structure.sources.get(ref);
     if (!decl) {
+      // Only for the message: most builds name known sources, and 120 builds made 120 copies of the list.
+      const known = [...structure.sources.keys()];
       const near = suggest(ref, known);
       diagnostics.push(
         error(

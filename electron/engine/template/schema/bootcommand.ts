@@ -71,7 +71,21 @@ const TIME_UNITS = ['ns', 'us', 'µs', 'ms', 's', 'm', 'h'];
 const SECOND_NS = 1_000_000_000n;
 
 export function parseBootCommand(command: string): ParsedBootCommand {
-  const chars = [...command];
+  return scanBootCommand(command, true);
+}
+
+/** A surrogate pair: only then do code points differ from UTF-16 code units. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * The parser proper. `allSteps` false keeps only the wait steps: prepare checks a command on every
+ * validate, and one object per typed character was most of what that allocated.
+ */
+function scanBootCommand(command: string, allSteps: boolean): ParsedBootCommand {
+  // Code points; a string indexes as the same thing when it has no surrogates (no array to build).
+  const chars: ArrayLike<string> = SURROGATE.test(command) ? [...command] : command;
+  const slice = (from: number, to: number): string =>
+    typeof chars === 'string' ? chars.slice(from, to) : Array.prototype.slice.call(chars, from, to).join('');
   const steps: BootStep[] = [];
   const errors: string[] = [];
   let i = 0;
@@ -128,14 +142,14 @@ export function parseBootCommand(command: string): ParsedBootCommand {
         let ns = SECOND_NS;
         let length = durationAt(at);
         if (length > 0) {
-          const text = chars.slice(at, at + length).join('');
+          const text = slice(at, at + length);
           const parsed = parseGoDurationNs(text);
           if (parsed.ok) ns = parsed.value;
           else errors.push(`1:${at + 1} (${at}): rule Duration: ${parsed.error}`);
         } else {
           length = integerAt(at);
           // `<wait0>` matches the bare '0' alternative, which has no action: it waits the default second.
-          if (length > 0 && chars[at] !== '0') ns = BigInt(chars.slice(at, at + length).join('')) * SECOND_NS;
+          if (length > 0 && chars[at] !== '0') ns = BigInt(slice(at, at + length)) * SECOND_NS;
         }
         if (chars[at + length] === '>') {
           steps.push({ kind: 'wait', ns, ms: nsToMs(ns) });
@@ -147,7 +161,7 @@ export function parseBootCommand(command: string): ParsedBootCommand {
       if (chars[i + 1] !== undefined) {
         const toggle = onOff(i + 2);
         if (toggle && chars[i + 2 + toggle.length] === '>') {
-          steps.push({ kind: 'char', char: chars[i + 1], action: toggle.action });
+          if (allSteps) steps.push({ kind: 'char', char: chars[i + 1], action: toggle.action });
           i += 3 + toggle.length;
           continue;
         }
@@ -159,13 +173,14 @@ export function parseBootCommand(command: string): ParsedBootCommand {
         const toggle = onOff(at);
         if (toggle) at += toggle.length;
         if (chars[at] === '>') {
-          steps.push({ kind: 'special', key: key.toLowerCase(), action: toggle?.action ?? 'press' });
+          if (allSteps)
+            steps.push({ kind: 'special', key: key.toLowerCase(), action: toggle?.action ?? 'press' });
           i = at + 1;
           continue;
         }
       }
     }
-    steps.push({ kind: 'char', char: chars[i], action: 'press' });
+    if (allSteps) steps.push({ kind: 'char', char: chars[i], action: 'press' });
     i++;
   }
   return { steps, errors };
@@ -173,7 +188,7 @@ export function parseBootCommand(command: string): ParsedBootCommand {
 
 /** BootConfig.Prepare's checks of the joined boot_command: parse errors, then non-positive waits. */
 export function bootCommandErrors(command: string): string[] {
-  const parsed = parseBootCommand(command);
+  const parsed = scanBootCommand(command, false);
   if (parsed.errors.length > 0) return parsed.errors;
   return parsed.steps
     .filter((step): step is Extract<BootStep, { kind: 'wait' }> => step.kind === 'wait' && step.ns <= 0n)

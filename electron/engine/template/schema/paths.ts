@@ -4,8 +4,13 @@
  */
 import type { TemplateHost } from '../host';
 
+/** A `.` or `..` segment, an empty one (`//`) or a trailing slash: what cleaning changes. */
+const UNCLEAN = /(^|\/)\.\.?(\/|$)|\/\/|.\/$/;
+
 /** Joins and cleans POSIX paths like Go's path.Join (`.`/`..` resolved, no trailing slash). */
 export function cleanPath(path: string): string {
+  // Most paths are clean already (prepare resolves several per component): then nothing to build.
+  if (path !== '' && !UNCLEAN.test(path)) return path;
   const absolute = path.startsWith('/');
   const parts: string[] = [];
   for (const part of path.split('/')) {

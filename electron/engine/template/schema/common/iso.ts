@@ -117,9 +117,15 @@ export function parseChecksum(value: string): { normalized: string; type: string
   return { normalized: `${type}:${hex.hex}`, type };
 }
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** encoding/hex.DecodeString's errors (an invalid byte is reported before an odd length). */
 function decodeHex(text: string): { hex: string } | { error: string } {
-  const bytes = new TextEncoder().encode(text);
+  // Real checksums are ASCII, whose UTF-8 bytes are its char codes: no encoder to make and run.
+  const encoded = ASCII.test(text) ? undefined : new TextEncoder().encode(text);
+  const length = encoded ? encoded.length : text.length;
+  const byteAt = (k: number): number => (encoded ? encoded[k] : text.charCodeAt(k));
   const isHex = (b: number) => (b >= 48 && b <= 57) || (b >= 65 && b <= 70) || (b >= 97 && b <= 102);
   const invalid = (b: number) => {
     const code = 'U+' + b.toString(16).toUpperCase().padStart(4, '0');
@@ -127,12 +133,12 @@ function decodeHex(text: string): { hex: string } | { error: string } {
     return { error: `encoding/hex: invalid byte: ${code}${printable ? ` '${String.fromCharCode(b)}'` : ''}` };
   };
   let j = 1;
-  for (; j < bytes.length; j += 2) {
-    if (!isHex(bytes[j - 1])) return invalid(bytes[j - 1]);
-    if (!isHex(bytes[j])) return invalid(bytes[j]);
+  for (; j < length; j += 2) {
+    if (!isHex(byteAt(j - 1))) return invalid(byteAt(j - 1));
+    if (!isHex(byteAt(j))) return invalid(byteAt(j));
   }
-  if (bytes.length % 2 === 1) {
-    if (!isHex(bytes[j - 1])) return invalid(bytes[j - 1]);
+  if (length % 2 === 1) {
+    if (!isHex(byteAt(j - 1))) return invalid(byteAt(j - 1));
     return { error: 'encoding/hex: odd length hex string' };
   }
   return { hex: text.toLowerCase() };
