@@ -1229,6 +1229,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       if (!file) throw new Error(`the fake region has no file ${fileId}`);
       const info = fileInfo(file);
       if (!info.path) return Buffer.alloc(0);
+      await store.flush();
       const candidates = profile === '3.7' ? [info.path, `${info.path}.incomplete`] : [info.path];
       for (const candidate of candidates) {
         try {
@@ -1253,6 +1254,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
         for (const socket of sockets) socket.destroy();
       });
       await Promise.allSettled([...pending]);
+      await store.flush();
       if (ownsStorage) await fs.rm(storageDir, { recursive: true, force: true });
     },
   };

@@ -90,6 +90,7 @@ describe.each([
         model.truncate(0);
         lastWriteAt = 0;
       } else {
+        await store.flush();
         const onDisk = await fs.readFile(file);
         expect(onDisk.equals(model.bytes)).toBe(true);
       }
@@ -123,7 +124,22 @@ describe.each([
     await store.writeAt(file, 0, pieces);
     await store.append(file, data.subarray(0, 4096));
     const expected = Buffer.concat([data, data.subarray(0, 4096)]);
+    await store.flush();
     expect((await fs.readFile(file)).equals(expected)).toBe(true);
     expect(await store.sha256(file)).toBe(sha(expected));
+  });
+
+  it('a write that fails on its way to disk fails the next operation on the file, until it is started anew', async () => {
+    const store = new ImageStore({ directIo });
+    const file = path.join(dir, `failing-${String(directIo)}`);
+    await store.startEmpty(file);
+    await store.flush();
+    await fs.rm(file);
+    await store.writeAt(file, 0, randomBytes(8192));
+    await expect(store.sha256(file)).rejects.toThrow(/ENOENT/);
+    await expect(store.append(file, randomBytes(10))).rejects.toThrow(/ENOENT/);
+    await store.startEmpty(file);
+    await store.append(file, Buffer.from('ok'));
+    expect(await store.sha256(file)).toBe(sha(Buffer.from('ok')));
   });
 });
