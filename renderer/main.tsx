@@ -10,6 +10,7 @@ import { createRoot } from 'react-dom/client';
 import { connectApi, detachedConsoleParams } from './api';
 import type { KilnApi } from '../electron/api/types';
 import { useStore } from './state/store';
+import { provideApi } from './workspace/current';
 import './styles.css';
 
 async function startDetached(params: NonNullable<ReturnType<typeof detachedConsoleParams>>): Promise<void> {
@@ -45,6 +46,8 @@ function failed(err: unknown): void {
 }
 
 async function start(): Promise<void> {
+  // Start-up marks (performance.getEntriesByType('mark')): where the time to an editable editor goes.
+  performance.mark('kiln:entry');
   // Monaco and the editor's session load only in the main window, not in a detached console. The build's
   // index.html preloads these chunks, so their download starts with this one's.
   const app = import('./components/App');
@@ -54,6 +57,7 @@ async function start(): Promise<void> {
     import('./components/WorkspaceView'),
   ]);
   const connected = connectApi();
+  provideApi(connected);
   const data = connected.then(startData);
   // Handled below, possibly after other awaits: not an unhandled rejection meanwhile.
   data.catch(() => undefined);
@@ -65,9 +69,11 @@ async function start(): Promise<void> {
   try {
     // The start screen: actions taken on it wait for the session (workspace/current.ts).
     useStore.setState({ ...(await data), connection: 'ready' });
+    performance.mark('kiln:start-data');
     const api = await connected;
     const [{ setupLanguages, warmUpEditor }, { Session, session, setSession }, { WorkspaceView }] =
       await editor;
+    performance.mark('kiln:editor-modules');
     root.render(<App workspaceView={WorkspaceView} />);
     setSession(new Session(api));
     setupLanguages(() => session().language);
@@ -75,6 +81,7 @@ async function start(): Promise<void> {
     // session), while their answer travels.
     setTimeout(() => {
       if (!useStore.getState().workspace) warmUpEditor();
+      performance.mark('kiln:warm-up');
     }, 0);
     if ('closed' in api) {
       void (api as { closed: Promise<void> }).closed.then(() => useStore.setState({ connection: 'lost' }));

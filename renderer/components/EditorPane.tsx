@@ -41,6 +41,7 @@ export function EditorPane() {
       'semanticHighlighting.enabled': false,
       glyphMargin: true,
     });
+    performance.mark('kiln:editor-created');
     editorRef.current = editor;
     decorations.current = editor.createDecorationsCollection();
     /** Breakpoints go on provisioners and post-processors, keyed by address: the file is not changed. */
@@ -110,6 +111,7 @@ export function EditorPane() {
     const model = active ? session().documents.get(active) : undefined;
     if (model === current) return;
     editor.setModel(model ?? null);
+    if (model) performance.mark('kiln:model-shown');
     if (active && model) {
       const state = viewStates.current.get(active);
       if (state) editor.restoreViewState(state);

@@ -1,5 +1,5 @@
 /** The start screen: starter templates from the gallery, recent templates, and open buttons. */
-import { whenSession } from '../workspace/current';
+import { openWorkspaceSoon, whenSession } from '../workspace/current';
 import { useStore } from '../state/store';
 
 export function StartScreen() {
@@ -56,7 +56,7 @@ export function StartScreen() {
                 type="button"
                 className="link"
                 aria-label={`Open recent ${r.path}`}
-                onClick={() => void whenSession().then((s) => s.openPath(r.path))}
+                onClick={() => openWorkspaceSoon(r.path)}
               >
                 {r.path}
               </button>

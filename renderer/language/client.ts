@@ -1,6 +1,11 @@
 /**
  * The UI side of the language worker: starts it, forwards document changes, answers its requests for
  * files through the Api, and turns requests into promises. Check results go to one listener.
+ *
+ * The worker starts on `start()` (or the first request), not with the client: compiling its half-megabyte
+ * script and running the first check of a large template take CPU the opening editor needs on a 2-core
+ * machine, so the session starts it once the opened workspace has painted. Messages posted before wait in
+ * order.
  */
 import type { KilnApi } from '../../electron/api/types';
 import type { PipelineModel } from '../../electron/engine/template/language/types';
@@ -11,7 +16,8 @@ export type CheckListener = (result: CheckResult) => void;
 export type PipelineListener = (pipeline: PipelineModel | null, versions: Record<string, number>) => void;
 
 export class LanguageClient {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private readonly queued: ToWorker[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private workspaceId: string | undefined;
@@ -20,13 +26,19 @@ export class LanguageClient {
     private readonly api: KilnApi,
     private readonly onChecked: CheckListener,
     private readonly onPipeline: PipelineListener,
-  ) {
-    this.worker = new LanguageWorker();
-    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
-    this.worker.onerror = (ev) => {
+  ) {}
+
+  /** Starts the worker, once, and hands it what was posted so far. */
+  start(): void {
+    if (this.worker) return;
+    const worker = new LanguageWorker();
+    worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
+    worker.onerror = (ev) => {
       for (const p of this.pending.values()) p.reject(new Error(`language worker failed: ${ev.message}`));
       this.pending.clear();
     };
+    this.worker = worker;
+    for (const message of this.queued.splice(0)) worker.postMessage(message);
   }
 
   /** Which workspace files are fetched from (set when a workspace opens). */
@@ -35,13 +47,16 @@ export class LanguageClient {
   }
 
   post(message: ToWorker): void {
-    this.worker.postMessage(message);
+    if (this.worker) this.worker.postMessage(message);
+    else this.queued.push(message);
   }
 
   request<K extends LanguageRequest['kind']>(
     request: Extract<LanguageRequest, { kind: K }>,
   ): Promise<LanguageResults[K]> {
     const id = this.nextId++;
+    // Someone is waiting for the answer: no reason to wait any longer.
+    this.start();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.post({ type: 'request', id, request });
@@ -49,7 +64,8 @@ export class LanguageClient {
   }
 
   dispose(): void {
-    this.worker.terminate();
+    this.worker?.terminate();
+    this.queued.length = 0;
     for (const p of this.pending.values()) p.reject(new Error('language worker stopped'));
     this.pending.clear();
   }

@@ -22,6 +22,21 @@ export function isTemplateFile(path: string): boolean {
   return /\.pkr\.(hcl|json)$/.test(path) || /\.pkrvars\.(hcl|json)$/.test(path) || /\.json$/.test(path);
 }
 
+/**
+ * Runs `run` once the next frame has painted: the frame callback comes before the paint, a task queued from
+ * it after. A timer covers pages that do not render (a hidden window gets no frames).
+ */
+function afterNextPaint(run: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    run();
+  };
+  requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 500);
+}
+
 export class Session {
   readonly documents = new Documents();
   readonly language: LanguageClient;
@@ -56,9 +71,10 @@ export class Session {
   // ---------------------------------------------------------------------------------------------
   // Start screen (its data is fetched by main.tsx while the editor's modules load)
 
-  async openPath(path: string): Promise<void> {
+  /** Opens a template file or folder; `opening` is its `openWorkspace` already under way, if it is. */
+  async openPath(path: string, opening?: Promise<WorkspaceInfo>): Promise<void> {
     try {
-      const info = await this.api.openWorkspace({ path });
+      const info = await (opening ?? this.api.openWorkspace({ path }));
       await this.setWorkspace(info);
     } catch (err) {
       notify('error', `Could not open ${path}: ${messageOf(err)}`);
@@ -117,6 +133,7 @@ export class Session {
       info.kind === 'file'
         ? info.entry
         : (info.documents.find((d) => /\.pkr\.(hcl|json)$/.test(d.path))?.path ?? info.documents[0]?.path);
+    performance.mark('kiln:workspace-models');
     this.language.setWorkspace(info.id);
     this.language.post({
       type: 'init',
@@ -140,6 +157,8 @@ export class Session {
       checking: true,
       dialog: undefined,
     });
+    // The first check waits until the workspace has painted (see LanguageClient).
+    afterNextPaint(() => this.language.start());
     void this.refreshRecent();
     void this.builds.setWorkspace(info.root);
   }

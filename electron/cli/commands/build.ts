@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { OnErrorMode } from '../../engine/build/events';
 import { nodeHost } from '../../engine/node-host';
 import { formatPackerJsonErrors, wrapDetail } from '../../engine/template/json/diagnostics';
-import { loadTemplate } from '../../engine/template/load';
+import { loadTemplateForBuild } from '../../engine/build/data-sources';
 import type { BuildPlan } from '../../engine/template/model';
 import { hasErrors } from '../../engine/template/source';
 import type { AnswerSource } from '../answers';
@@ -138,10 +138,11 @@ export const buildCommand: Command = {
     const out = (text: string) => io.stdout.write(text);
     const path = rest[0];
     const host = nodeHost({ cwd: io.cwd, env: io.env });
-    const template = loadTemplate(
+    const { template } = await loadTemplateForBuild(
       path,
       { vars: parseVarFlags(flags.var), varFiles: flags['var-file'] },
       host,
+      { signal: io.signal, say: (line) => out(`${line}\n`) },
     );
     if (hasErrors(template.diagnostics)) {
       // JSON: Packer's own texts for the stage that stops it; HCL: diagnostics as Packer lays them out.

@@ -62,12 +62,12 @@ class BuildPlanner {
     });
     for (const w of result.packerWarnings) if (!this.warnings.includes(w)) this.warnings.push(w);
     if (!result.config) {
+      const errors = diagnostics.filter((d) => d.severity === 'error').map((d) => d.detail || d.summary);
       throw new PrepareError(
         result.packerError ??
-          diagnostics
-            .filter((d) => d.severity === 'error')
-            .map((d) => d.detail || d.summary)
-            .join('\n'),
+          (errors.length > 0
+            ? errors.join('\n')
+            : `${instance.address} (${instance.type}) has values that are still unknown when the build starts`),
       );
     }
     return result.config;

@@ -6,6 +6,7 @@ import type { TemplateHost } from './host';
 import type { LoadedTemplate } from './model';
 import { error } from './source';
 import { loadHclTemplate } from './hcl2/load';
+import type { DataSourceValues } from './hcl2/data-values';
 import { isHclTemplatePath } from './hcl2/files';
 import { loadJsonTemplate } from './json/load';
 import { packerJsonError, type PackerJsonStage } from './json/diagnostics';
@@ -27,6 +28,8 @@ export interface LoadOptions {
   varFiles: string[];
   /** Read the structure only (`validate -syntax-only`). */
   syntaxOnly?: boolean;
+  /** HCL2: outputs of the data sources a build has run (electron/engine/build/data-sources.ts). */
+  dataValues?: DataSourceValues;
 }
 
 export function loadTemplate(path: string, options: LoadOptions, host: TemplateHost): LoadedTemplate {

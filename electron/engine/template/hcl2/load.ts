@@ -46,6 +46,7 @@ import {
 import { collectVariables } from './variables';
 import { evaluateLocals } from './locals';
 import { checkPackerBlocks } from './packer-block';
+import type { DataSourceValues } from './data-values';
 
 export interface HclLoadOptions {
   /** `-var name=value`, in command-line order. */
@@ -54,6 +55,8 @@ export interface HclLoadOptions {
   varFiles: string[];
   /** Stop after reading the files' structure (`validate -syntax-only`). */
   syntaxOnly?: boolean;
+  /** Outputs of the data sources the build has run; the others stay unknown. */
+  dataValues?: DataSourceValues;
 }
 
 const PROVISIONER_META = ['name', 'pause_before', 'max_retries', 'timeout', 'only', 'except', 'override'];
@@ -561,7 +564,8 @@ export function loadHclTemplate(
   // Data sources run at build time (and only for trusted templates); until then their values are unknown.
   const dataValues: Record<string, Record<string, Value>> = {};
   for (const decl of structure.dataSources.values()) {
-    (dataValues[decl.type] ??= {})[decl.name] = unknownValue();
+    (dataValues[decl.type] ??= {})[decl.name] =
+      options.dataValues?.get(`data.${decl.type}.${decl.name}`) ?? unknownValue();
   }
   const withData: Scope = {
     ...withVars,

@@ -5,6 +5,8 @@
  * guest shell over the build's own SSH connection while it is paused.
  */
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -122,6 +124,58 @@ describe('template trust', () => {
       .startBuild({ workspaceId: again.id, onError: 'cleanup', debug: false })
       .catch((e: ApiError) => e.code);
     expect(refusedAgain).toBe('untrusted');
+  });
+});
+
+describe('data sources', () => {
+  it('runs them only for a trusted folder, logs what they print, and refuses a run whose data source fails', async () => {
+    const server = createServer((req, res) => {
+      res.statusCode = req.url === '/blob' ? 200 : 404;
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.end('release-9');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let requests = 0;
+    server.on('request', () => requests++);
+    try {
+      const template = (path: string) => `
+data "http" "release" { url = "${base}/${path}" }
+source "null" "example" { communicator = "none" }
+build {
+  sources = ["source.null.example"]
+  provisioner "shell-local" { inline = ["echo got-\${data.http.release.body}"] }
+}
+`;
+      const ws = await openProject({ 't.pkr.hcl': template('blob') }, false);
+      expect(ws.trust.needs.map((n) => n.kind)).toContain('data');
+      const refused = await service
+        .startBuild({ workspaceId: ws.id, onError: 'cleanup', debug: false })
+        .catch((e: ApiError) => e.code);
+      expect(refused).toBe('untrusted');
+      expect(requests).toBe(0);
+
+      await service.setTrust({ workspaceId: ws.id, trusted: true });
+      const run = await service.startBuild({ workspaceId: ws.id, onError: 'cleanup', debug: false });
+      expect((await finished(run.runId)).state).toBe('succeeded');
+      expect(requests).toBe(1);
+      expect(logLines(run.runId)).toContain('got-release-9');
+      expect(logLines(run.runId)).toContain(
+        'Content-Type is not recognized as a text type, got "application/octet-stream"',
+      );
+
+      await writeFile(join(project, 't.pkr.hcl'), template('gone'));
+      const failed = await service
+        .startBuild({ workspaceId: ws.id, onError: 'cleanup', debug: false })
+        .catch((e: ApiError) => e);
+      expect(failed).toBeInstanceOf(ApiError);
+      expect((failed as ApiError).message).toContain(
+        'Datasource.Execute failed: HTTP request error. Response code: 404',
+      );
+      expect((failed as ApiError).message).toContain('t.pkr.hcl:2');
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 });
 

@@ -27,7 +27,8 @@ import { prepareBuilds } from '../../../engine/build/plan';
 import { BuildSession } from '../../../engine/build/session';
 import type { ShellSession } from '../../../engine/build/live';
 import { nodeHost } from '../../../engine/node-host';
-import { loadTemplate } from '../../../engine/template/load';
+import { loadTemplate, type LoadOptions } from '../../../engine/template/load';
+import { loadTemplateForBuild } from '../../../engine/build/data-sources';
 import { hasErrors } from '../../../engine/template/source';
 import type { BreakpointStore } from '../breakpoints';
 import type { TrustStore } from '../trust';
@@ -97,8 +98,8 @@ export class BuildManager {
     const host = nodeHost({ cwd: ws.root, env: this.options.env ?? process.env });
     const path = ws.entry === '.' ? ws.root : join(ws.root, ws.entry);
     const varFiles = (input.varFiles ?? []).map((f) => resolve(ws.root, f));
-    const load = { vars: Object.entries(input.vars ?? {}), varFiles };
-    const template = loadTemplate(path, load, host);
+    let load: LoadOptions = { vars: Object.entries(input.vars ?? {}), varFiles };
+    let template = loadTemplate(path, load, host);
     if (hasErrors(template.diagnostics)) {
       throw new ApiError(
         'invalid-input',
@@ -112,6 +113,19 @@ export class BuildManager {
         `${ws.root} is not a trusted folder, and this template runs commands on this machine: ` +
           `${needs.map((n) => `${n.type} ${n.kind} ${n.address}`).join(', ')}. Trust the folder to build it.`,
       );
+    }
+    // Data sources reach the network, so they run only now, for a trusted folder, and once per run.
+    const dataSays: string[] = [];
+    if (template.dataSources.length > 0) {
+      const loaded = await loadTemplateForBuild(path, load, host, { say: (line) => dataSays.push(line) });
+      if (hasErrors(loaded.template.diagnostics)) {
+        throw new ApiError(
+          'invalid-input',
+          `${ws.name}: a data source failed:\n${describeDiagnostics(loaded.template.diagnostics)}`,
+        );
+      }
+      template = loaded.template;
+      load = { ...load, dataValues: loaded.dataValues };
     }
     const only = input.only ?? [];
     const except = input.except ?? [];
@@ -202,6 +216,7 @@ export class BuildManager {
     };
     this.live.set(runId, run);
     session.subscribe((event) => this.onEvent(run, event));
+    for (const line of dataSays) session.channel.emit({ type: 'log', level: 'say', text: line });
     for (const w of prepared.warnings)
       session.channel.emit({ type: 'log', build: w.build, level: 'say', text: `Warning: ${w.warning}` });
     for (const f of prepared.failures)
