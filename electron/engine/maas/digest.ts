@@ -1,6 +1,7 @@
 /** sha256 and size of a file, streamed through one reused buffer (memory stays flat whatever the size). */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { pageAlignedBuffer } from './aligned';
 
 export interface DigestOptions {
   signal?: AbortSignal;
@@ -14,7 +15,7 @@ export async function sha256OfHandle(
   options: DigestOptions = {},
 ): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(options.bufferSize ?? 4 * 1024 * 1024);
+  const buffer = pageAlignedBuffer(options.bufferSize ?? 4 * 1024 * 1024);
   let position = 0;
   for (;;) {
     options.signal?.throwIfAborted();

@@ -16,6 +16,7 @@ import { MaasApiError, MaasConnectionError, MaasUploadError, formatDuration } fr
 import { RateMeter } from './progress';
 import { bytesFromProgress, findUploadTarget, newestSet, reconcileOffset, type UploadTarget } from './resume';
 import { onlyFile, storedFiletype, type BootResource, type MaasFiletype } from './types';
+import { pageAlignedBuffer } from './aligned';
 
 export const MAX_CHUNK_SIZE = 8 * 1024 * 1024;
 export const MIN_CHUNK_SIZE = 64 * 1024;
@@ -792,8 +793,7 @@ class ChunkReader {
 
   private load(index: number, offset: number, length: number) {
     const previous = this.slots[index];
-    const buffer =
-      previous && previous.buffer.length >= length ? previous.buffer : Buffer.allocUnsafe(length);
+    const buffer = previous && previous.buffer.length >= length ? previous.buffer : pageAlignedBuffer(length);
     const read = (async () => {
       // The buffer may still be filling for an earlier request.
       if (previous) await previous.read.catch(() => undefined);

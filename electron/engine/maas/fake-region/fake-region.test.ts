@@ -748,3 +748,92 @@ describe('version profiles', () => {
     }
   });
 });
+
+describe("the region's sha256 of what it stored (kept as the chunks are written)", () => {
+  const CHUNK = 64 * 1024;
+  const versions = ['3.4', '3.7', 'master'] as const;
+
+  async function upload(region: FakeRegion, size: number) {
+    const data = randomBytes(size);
+    const res = await create(region, {
+      name: `custom/h${randomBytes(4).toString('hex')}`,
+      architecture: 'amd64/generic',
+      sha256: sha(data),
+      size: String(size),
+    });
+    const uri = uploadUriOf(res.body);
+    const fileId = Number(/upload\/(\d+)\//.exec(uri)?.[1]);
+    const put = (from: number) =>
+      rawRequest(region, {
+        method: 'PUT',
+        path: uri,
+        body: data.subarray(from, Math.min(from + CHUNK, size)),
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+    return { data, fileId, put };
+  }
+
+  it.each(versions)(
+    '%s: a chunk corrupted on its way to disk, not the last one, fails the final check; progress rolls back',
+    async (version) => {
+      const region = await startFakeRegion({ version });
+      try {
+        const { fileId, put } = await upload(region, 3 * CHUNK + 100);
+        region.faults.inject({ kind: 'corrupt', match: { nth: 2 } });
+        for (const from of [0, CHUNK, 2 * CHUNK]) expect((await put(from)).status).toBe(200);
+        const last = await put(3 * CHUNK);
+        expect([last.status, last.body]).toEqual([400, 'Saved content does not match given SHA256 value.']);
+        expect(region.file(fileId)).toMatchObject({ complete: false, bytes: 3 * CHUNK });
+        const again = await put(3 * CHUNK);
+        expect([again.status, again.body]).toEqual([
+          400,
+          version === 'master'
+            ? 'Too much data received.'
+            : 'Saved content does not match given SHA256 value.',
+        ]);
+      } finally {
+        await region.close();
+      }
+    },
+  );
+
+  it.each(['3.4', '3.7'] as const)(
+    '%s: a rolled-back chunk (409) resent, and a corrupted last chunk resent whole: the file completes',
+    async (version) => {
+      const region = await startFakeRegion({ version });
+      try {
+        const { data, fileId, put } = await upload(region, 3 * CHUNK + 100);
+        expect((await put(0)).status).toBe(200);
+        region.faults.inject({ kind: 'conflict' });
+        expect((await put(CHUNK)).status).toBe(409);
+        expect((await put(CHUNK)).status).toBe(200);
+        expect((await put(2 * CHUNK)).status).toBe(200);
+        region.faults.inject({ kind: 'corrupt' });
+        expect((await put(3 * CHUNK)).status).toBe(400);
+        const ok = await put(3 * CHUNK);
+        expect([ok.status, ok.body]).toEqual([200, 'OK']);
+        expect(region.file(fileId)).toMatchObject({ complete: true, bytes: data.length });
+        expect((await region.readFile(fileId)).equals(data)).toBe(true);
+      } finally {
+        await region.close();
+      }
+    },
+  );
+
+  it('with direct I/O off (page cache only) the same checks hold', async () => {
+    const region = await startFakeRegion({ directIo: false });
+    try {
+      const { data, fileId, put } = await upload(region, 2 * CHUNK + 10);
+      region.faults.inject({ kind: 'corrupt', match: { nth: 1 } });
+      expect((await put(0)).status).toBe(200);
+      expect((await put(CHUNK)).status).toBe(200);
+      expect((await put(2 * CHUNK)).body).toBe('Saved content does not match given SHA256 value.');
+      expect(region.file(fileId)?.complete).toBe(false);
+      expect((await region.readFile(fileId)).subarray(1, 2 * CHUNK).equals(data.subarray(1, 2 * CHUNK))).toBe(
+        true,
+      );
+    } finally {
+      await region.close();
+    }
+  });
+});

@@ -31,15 +31,7 @@ import {
 } from './model';
 import { countFormFields, parseFormBody } from './multipart';
 import { pyJsonDumps } from './python';
-import {
-  appendTo,
-  ensureFile,
-  removeQuietly,
-  sha256OfFile,
-  startEmpty,
-  truncateTo,
-  writeAt,
-} from './storage';
+import { ImageStore } from './storage';
 
 export interface FakeRegionOptions {
   /** MAAS version to behave like. Default `3.7` (3.5–3.7 behave the same on this path). */
@@ -73,6 +65,8 @@ export interface FakeRegionOptions {
   log?: (line: string) => void;
   /** Record a sha256 of every chunk written (for `storedFileProblems`). Default true; off for benchmarks. */
   hashWrites?: boolean;
+  /** Write file contents around the page cache where the filesystem allows it (`storage.ts`). Default true. */
+  directIo?: boolean;
 }
 
 export interface WriteRecord {
@@ -295,6 +289,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
   const sockets = new Set<Socket>();
   const pending = new Set<Promise<unknown>>();
   const mutex = new KeyedMutex();
+  const store = new ImageStore({ directIo: options.directIo });
   const nextId = { user: 1, resource: 1, set: 1, file: 1, write: 1, request: 1 };
 
   const addUser = (username: string, admin: boolean, active = true, apiKey?: string): string => {
@@ -411,15 +406,15 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
   const removeFiles = async (victims: FakeFile[]) => {
     for (const f of victims) {
       files.delete(f.id);
-      await removeQuietly(f.path);
-      await removeQuietly(f.path ? `${f.path}.incomplete` : undefined);
+      await store.remove(f.path);
+      await store.remove(f.path ? `${f.path}.incomplete` : undefined);
     }
     if (profile === '3.4') {
       const used = new Set([...files.values()].map((f) => f.largefile));
       for (const [sha, lf] of largefiles) {
         if (!used.has(lf)) {
           largefiles.delete(sha);
-          await removeQuietly(lf.path);
+          await store.remove(lf.path);
         }
       }
     }
@@ -557,10 +552,10 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       let lf = largefiles.get(sha256);
       if (!lf) {
         lf = { sha256, totalSize: size, size: 0, path: path.join(storageDir, `largefile-${sha256}`) };
-        await ensureFile(lf.path);
+        await store.ensure(lf.path);
         largefiles.set(sha256, lf);
         if (content) {
-          await writeAt(lf.path, 0, content);
+          await store.writeAt(lf.path, 0, content);
           lf.size = size;
         }
       }
@@ -643,10 +638,10 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
         before = lf.size;
         if (before + size > lf.totalSize) return { reply: text(400, 'Too much data received.') };
         write = record(before);
-        await writeAt(lf.path, before, chunk);
+        await store.writeAt(lf.path, before, chunk);
         completes = before + size === lf.totalSize;
         contentPath = lf.path;
-        rollbackDisk = () => truncateTo(lf.path, before);
+        rollbackDisk = () => store.truncate(lf.path, before);
         commit = () => {
           lf.size = before + size;
         };
@@ -657,9 +652,9 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
         if (before + size > file.size) return { reply: text(400, 'Too much data received.') };
         // MAAS pre-allocates `.incomplete` (sparse) at the first chunk; writing into holes only makes the
         // fake slower, and the bytes read back are the same: start it empty instead.
-        if (before === 0) await startEmpty(partial);
+        if (before === 0) await store.startEmpty(partial);
         write = record(before);
-        await writeAt(partial, before, chunk);
+        await store.writeAt(partial, before, chunk);
         completes = before + size === file.size;
         contentPath = partial;
         commit = () => {
@@ -670,13 +665,13 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
         const target = file.path as string;
         if (file.diskSize + size > file.size) {
           // append_chunk deletes the whole file before raising.
-          await removeQuietly(target);
+          await store.remove(target);
           file.diskSize = 0;
           return { reply: text(400, 'Too much data received.') };
         }
-        await ensureFile(target);
+        await store.ensure(target);
         write = record(file.diskSize);
-        await appendTo(target, chunk);
+        await store.append(target, chunk);
         file.diskSize += size;
         completes = file.diskSize === file.size;
         contentPath = target;
@@ -712,15 +707,15 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       if (commitFault?.kind === 'slow') await sleep(commitFault.delayMs ?? 1000);
 
       if (completes) {
-        // The sha256 of the whole file, synchronously inside this request.
-        const actual = await sha256OfFile(contentPath);
+        // The sha256 of the whole stored file, inside this request (kept as the bytes were written).
+        const actual = await store.sha256(contentPath);
         if (actual !== file.sha256) {
           await rollbackDisk();
           return { reply: text(400, 'Saved content does not match given SHA256 value.') };
         }
         if (profile === '3.7') {
           const final = file.path as string;
-          await fs.rename(contentPath, final);
+          await store.rename(contentPath, final);
         }
       }
       commit();
@@ -1234,6 +1229,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
       if (!file) throw new Error(`the fake region has no file ${fileId}`);
       const info = fileInfo(file);
       if (!info.path) return Buffer.alloc(0);
+      await store.flush();
       const candidates = profile === '3.7' ? [info.path, `${info.path}.incomplete`] : [info.path];
       for (const candidate of candidates) {
         try {
@@ -1258,6 +1254,7 @@ export async function startFakeRegion(options: FakeRegionOptions = {}): Promise<
         for (const socket of sockets) socket.destroy();
       });
       await Promise.allSettled([...pending]);
+      await store.flush();
       if (ownsStorage) await fs.rm(storageDir, { recursive: true, force: true });
     },
   };
