@@ -5,12 +5,15 @@
  *
  * A connection can also stay *silent*: connected, yet nothing arrives. qemu's user network (slirp)
  * accepts the host side of a forwarded port at once and only then sends its SYN to the guest; a guest
- * that has no network yet never answers, and slirp retransmits that SYN on a growing backoff (3 s,
- * 6 s, 12 s...). Waiting for such a connection's SSH banner kept Kiln 5–10 s behind a guest whose sshd
- * was already listening. So an attempt silent for a second gets a sibling dialled beside it (at most
- * four silent ones; the oldest is dropped), the first whose server answers is kept and the silent
- * ones are then closed (each would cost the guest an sshd process), and the first to finish the
- * handshake wins. Authentication failures count against ssh_handshake_attempts as in Packer.
+ * with no network yet never answers, and slirp retransmits that SYN about 3, 9, 21 and 45 s later
+ * (then gives up at 75 s), even when the host side has been closed meanwhile. Waiting on one such
+ * connection kept Kiln 5–10 s behind a guest whose sshd was already listening. So a silent attempt
+ * gets one sibling after 1.5 s, and a silent attempt is replaced after 10 s (its next retransmission
+ * is 11 s away): a retransmission reaches the guest every few seconds, the first one that meets the
+ * guest's network up but sshd not yet listening is reset, and from then on the fast loop above runs.
+ * Never more than two silent attempts: every connection slirp still holds reaches the guest later,
+ * and one that meets sshd costs the guest an sshd process (a flood of them slowed a TCG guest down
+ * for seconds). Authentication failures count against ssh_handshake_attempts as in Packer.
  */
 import type { Socket } from 'node:net';
 import type { Client } from 'ssh2';
@@ -29,8 +32,10 @@ const MAX_BACKOFF_MS = 500;
 /** Credentials rarely start working at once (cloud-init may still be adding the key). */
 const AUTH_RETRY_MS = 1000;
 /** How long an attempt may stay silent before a sibling is dialled beside it. */
-const SILENT_MS = 1000;
-const MAX_SILENT = 4;
+const SIBLING_AFTER_MS = 1500;
+/** How long a silent attempt is kept before it is replaced. */
+const REPLACE_AFTER_MS = 10_000;
+const MAX_SILENT = 2;
 /** How often a silent attempt is checked for the server's first bytes. */
 const POLL_MS = 50;
 
@@ -123,16 +128,20 @@ export async function waitForSsh(options: WaitOptions, signal: AbortSignal): Pro
       if (fatal) throw fatal;
       if (signal.aborted) throw new Error('SSH wait cancelled');
       const now = Date.now();
+      for (const attempt of live.filter((a) => !heard(a) && now - a.startedAt >= REPLACE_AFTER_MS))
+        drop(attempt);
+      const silent = live.filter((a) => !heard(a));
       let wait = POLL_MS;
-      if (live.some(heard)) {
-        // sshd answered one: wait for its handshake, and spare the guest the others.
-        for (const attempt of live.filter((a) => !heard(a))) drop(attempt);
-      } else {
-        const newest = live.at(-1);
-        const due = Math.max(newest ? newest.startedAt + SILENT_MS : 0, notBefore);
+      // While sshd answers one attempt, wait for its handshake.
+      if (silent.length === live.length) {
+        const due =
+          live.length === 0
+            ? notBefore
+            : silent.length < MAX_SILENT
+              ? Math.max(live[live.length - 1].startedAt + SIBLING_AFTER_MS, notBefore)
+              : live[0].startedAt + REPLACE_AFTER_MS;
         if (now >= due) {
           launch();
-          if (live.length > MAX_SILENT) drop(live[0]);
           continue;
         }
         wait = Math.min(wait, due - now);
