@@ -1,152 +1,223 @@
 /**
- * Parallel gzip, pigz-style: the stream is cut into 1 MiB blocks, each deflated on libuv's thread pool
- * (primed with the previous 32 KiB as dictionary, so the ratio stays within a fraction of a percent of
- * single-threaded gzip) and ended with a sync flush so the pieces join into one deflate stream in one
- * gzip member. The CRC is kept on the main thread (zlib's crc32 runs at several GB/s).
+ * Parallel gzip, pigz-style, for the compress post-processor and MAAS tarballs alike. The stream is cut
+ * into 1 MiB blocks, each deflated on a worker thread (compress/deflate-worker.ts) primed with the 32 KiB
+ * before it (so the ratio stays within a fraction of a percent of single-threaded gzip) and ended with a
+ * sync flush, so the pieces join in order into one deflate stream in one gzip member.
  *
- * Zero runs (holes of a disk, a sparse tar member) skip both: a block of zeros that follows zeros always
- * deflates to the same bytes, computed once per level, and its CRC is extended arithmetically.
+ * The main thread does as little as it can, since it shares the cores with the workers:
+ *  - `writeFile` queues a range of an open file: the worker reads it straight into the block, so file
+ *    bytes never pass through the main thread (nor through libuv's pool);
+ *  - block buffers go to the workers and come back (transferred both ways): no allocation, page faults
+ *    or garbage per block; outputs are transferred too;
+ *  - CRCs are computed per block by the workers and combined here (O(log n) each);
+ *  - whole blocks of zeros after 32 KiB of zeros always deflate to the same bytes: written with
+ *    `writeZeros` (holes of a disk, sparse tar members), they reuse the compressed form a worker made
+ *    once, and no thread touches them; zeros read from a file are detected by the worker and reuse it.
+ * Incompressible blocks (two probes at level 1 do not shrink) are stored, as Go's deflate effectively does.
+ * Blocks go to whichever worker has the least queued, so a slow block never holds the other worker idle.
  */
 import { availableParallelism } from 'node:os';
-import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
-import { crc32ExtendZeros } from './crc32';
-import type { ByteSink } from './sink';
+import { Worker } from 'node:worker_threads';
+import { crc32Combine } from './crc32';
+import { DEFLATE_WORKER_SOURCE } from './deflate-worker';
 
-const BLOCK = 1024 * 1024;
-const DICT = 32 * 1024;
-const ZERO_BLOCK = Buffer.alloc(BLOCK);
-const ZERO_DICT = Buffer.alloc(DICT);
+export const GZIP_BLOCK_SIZE = 1024 * 1024;
+const DICTIONARY_SIZE = 32 * 1024;
+const ZERO_DICTIONARY = new Uint8Array(DICTIONARY_SIZE);
+/** Jobs a worker holds at once: the one it deflates and the next, so it never waits for this thread. */
+const JOBS_PER_WORKER = 2;
 
-function deflateAsync(data: Buffer, options: ZlibOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    deflateRaw(data, options, (err, out) => (err ? reject(err) : resolve(out))),
-  );
-}
-
-const zeroBlockCache = new Map<number, Promise<Buffer>>();
-function compressedZeroBlock(level: number): Promise<Buffer> {
-  let cached = zeroBlockCache.get(level);
-  if (!cached) {
-    cached = deflateAsync(ZERO_BLOCK, { level, dictionary: ZERO_DICT, finishFlush: constants.Z_SYNC_FLUSH });
-    zeroBlockCache.set(level, cached);
-  }
-  return cached;
-}
-
-/** How many blocks to keep in flight: one per thread of libuv's pool we may use, plus one queued. */
-export function defaultGzipThreads(): number {
-  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  return Math.max(1, Math.min(availableParallelism(), pool));
+/** Where the gzip bytes go, in order. */
+export interface GzipOutput {
+  write(chunk: Buffer): Promise<void>;
+  end(): Promise<void>;
+  /** Called by `abort()`: drop the output. */
+  abort?(): Promise<void>;
 }
 
 export interface ParallelGzipOptions {
   /** 1 (fastest) .. 9 (smallest); default 6 (gzip's default). */
   level?: number;
+  /** Worker threads; default one per core. */
   threads?: number;
+  /** The header's OS byte: 3 (Unix, as gzip writes) by default; Go's gzip writes 255 (unknown). */
+  os?: number;
 }
 
-export class ParallelGzip implements ByteSink {
-  private chunks: Buffer[] = [];
-  private pendingBytes = 0;
-  private previousTail: Buffer | undefined;
-  private tailIsZero = false;
+/** Bytes of a block the worker puts in itself. */
+type Fill =
+  | { kind: 'file'; fd: number; position: number; length: number; at: number; name: string }
+  | { kind: 'zeros'; length: number; at: number };
+
+interface Job {
+  id: number;
+  block: ArrayBuffer;
+  length: number;
+  fills: Fill[];
+  dictionary?: { bytes: Uint8Array; fills: Fill[] };
+  level: number;
+  last: boolean;
+}
+
+interface WorkerReply {
+  id: number;
+  block: ArrayBuffer;
+  out?: ArrayBuffer;
+  outOffset?: number;
+  outLength?: number;
+  crc?: number;
+  zeroRun?: boolean;
+  error?: string;
+}
+
+interface Deflated {
+  out: Buffer;
+  crc: number;
+  length: number;
+}
+
+interface Pending {
+  job: Job;
+  resolve(d: Deflated): void;
+  reject(e: Error): void;
+  worker?: DeflateWorker;
+}
+
+interface DeflateWorker {
+  thread: Worker;
+  jobs: number;
+}
+
+export function defaultGzipThreads(): number {
+  return availableParallelism();
+}
+
+/** The fills of `fills` that fall in [from, to) of a block, moved to start at 0. */
+function fillsWithin(fills: readonly Fill[], from: number, to: number): Fill[] {
+  const out: Fill[] = [];
+  for (const fill of fills) {
+    const start = Math.max(from, fill.at);
+    const end = Math.min(to, fill.at + fill.length);
+    if (start >= end) continue;
+    if (fill.kind === 'zeros') out.push({ kind: 'zeros', at: start - from, length: end - start });
+    else
+      out.push({ ...fill, at: start - from, length: end - start, position: fill.position + start - fill.at });
+  }
+  return out;
+}
+
+export class ParallelGzip {
+  private readonly level: number;
+  private readonly threads: number;
+  private readonly os: number;
+  private readonly maxInFlight: number;
+  private readonly workers: DeflateWorker[] = [];
+  private readonly freeBlocks: ArrayBuffer[] = [];
+  /** Jobs not yet given to a worker, oldest first. */
+  private readonly queue: Pending[] = [];
+  private readonly byId = new Map<number, Pending>();
+  /** Every block submitted and not yet written out, in stream order. */
+  private readonly inFlight: Array<Promise<Deflated>> = [];
+  private block: Buffer | undefined;
+  private filled = 0;
+  private fills: Fill[] = [];
+  /** The 32 KiB before the current block, as the worker will rebuild it. */
+  private dictionary: Job['dictionary'];
+  /** How many bytes at the end of the stream so far are known to be zeros (from `writeZeros`). */
+  private zeroTail = 0;
+  /** The compressed form of a zero block after zeros, once a worker has made one. */
+  private zeroBlock: Buffer | undefined;
+  private zeroBlockCrc = 0;
+  private nextId = 0;
   private crc = 0;
   private size = 0;
-  private readonly inFlight: Promise<Buffer>[] = [];
   private started = false;
-  private readonly level: number;
-  private readonly maxInFlight: number;
+  private failure: Error | undefined;
+  private closed = false;
 
   constructor(
-    private readonly out: ByteSink,
+    private readonly out: GzipOutput,
     options: ParallelGzipOptions = {},
   ) {
     this.level = options.level ?? 6;
     if (!Number.isInteger(this.level) || this.level < 1 || this.level > 9)
       throw new RangeError(`gzip level must be 1..9, not ${options.level}`);
-    this.maxInFlight = (options.threads ?? defaultGzipThreads()) + 1;
+    this.threads = Math.max(1, Math.floor(options.threads ?? defaultGzipThreads()));
+    this.os = options.os ?? 3;
+    this.maxInFlight = this.threads * JOBS_PER_WORKER + 1;
   }
 
-  private async header(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    // magic, deflate, no flags, no mtime (reproducible), XFL (2 = best, 4 = fastest), OS = Unix
-    const xfl = this.level === 9 ? 2 : this.level === 1 ? 4 : 0;
-    await this.out.write(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]));
-  }
-
-  private async push(job: Promise<Buffer>): Promise<void> {
-    job.catch(() => undefined); // observed when drained; avoid an unhandled rejection meanwhile
-    this.inFlight.push(job);
-    while (this.inFlight.length >= this.maxInFlight) await this.drainOne();
-  }
-
-  private async drainOne(): Promise<void> {
-    const next = this.inFlight.shift();
-    if (next) await this.out.write(await next);
-  }
-
-  private async submit(block: Buffer, last: boolean): Promise<void> {
-    await this.header();
-    const options: ZlibOptions = { level: this.level };
-    if (this.previousTail) options.dictionary = this.previousTail;
-    if (!last) options.finishFlush = constants.Z_SYNC_FLUSH;
-    this.crc = crc32(block, this.crc) >>> 0;
-    this.size += block.length;
-    const tail = block.subarray(Math.max(0, block.length - DICT));
-    if (block.length) {
-      this.previousTail = Buffer.from(tail);
-      this.tailIsZero = tail.length === DICT && tail.equals(ZERO_DICT);
-    }
-    await this.push(deflateAsync(block, options));
-  }
-
-  private async submitZeroBlock(): Promise<void> {
-    if (!this.tailIsZero) {
-      await this.submit(ZERO_BLOCK, false);
-      return;
-    }
-    await this.header();
-    this.crc = crc32ExtendZeros(this.crc, BLOCK);
-    this.size += BLOCK;
-    await this.push(compressedZeroBlock(this.level));
-  }
-
-  private takeBlock(): Buffer {
-    const block = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.pendingBytes);
-    this.chunks = [];
-    this.pendingBytes = 0;
-    return block;
-  }
-
-  async write(chunk: Buffer): Promise<void> {
-    let rest = chunk;
-    while (rest.length) {
-      const room = BLOCK - this.pendingBytes;
-      const piece = rest.length > room ? rest.subarray(0, room) : rest;
-      rest = rest.length > room ? rest.subarray(room) : Buffer.alloc(0);
-      this.chunks.push(piece);
-      this.pendingBytes += piece.length;
-      if (this.pendingBytes === BLOCK) await this.submit(this.takeBlock(), false);
+  /** Appends `chunk` (copied: the caller may reuse it). */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.throwIfFailed();
+    let offset = 0;
+    if (chunk.length) this.zeroTail = 0;
+    while (offset < chunk.length) {
+      const block = this.currentBlock();
+      const n = Math.min(chunk.length - offset, GZIP_BLOCK_SIZE - this.filled);
+      block.set(chunk.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled === GZIP_BLOCK_SIZE) await this.submit(false);
     }
   }
 
+  /** Appends `n` zero bytes; whole blocks of zeros after zeros cost no thread any work. */
   async writeZeros(n: number): Promise<void> {
-    while (n > 0) {
-      if (this.pendingBytes === 0 && n >= BLOCK) {
+    this.throwIfFailed();
+    let left = n;
+    while (left > 0) {
+      if (
+        this.filled === 0 &&
+        left >= GZIP_BLOCK_SIZE &&
+        this.zeroTail >= DICTIONARY_SIZE &&
+        this.zeroBlock
+      ) {
         await this.submitZeroBlock();
-        n -= BLOCK;
+        left -= GZIP_BLOCK_SIZE;
         continue;
       }
-      const k = Math.min(n, BLOCK - this.pendingBytes);
-      await this.write(ZERO_BLOCK.subarray(0, k));
-      n -= k;
+      const k = Math.min(left, GZIP_BLOCK_SIZE - this.filled);
+      this.currentBlock();
+      this.fills.push({ kind: 'zeros', at: this.filled, length: k });
+      this.filled += k;
+      this.zeroTail += k;
+      left -= k;
+      if (this.filled === GZIP_BLOCK_SIZE) await this.submit(false);
     }
   }
 
+  /**
+   * Appends `length` bytes of the open file `fd` from `position`. The workers read them: `fd` must stay
+   * open until `end()` or `abort()` has resolved. A file that turns out shorter fails the stream with
+   * an error naming `name`.
+   */
+  async writeFile(fd: number, position: number, length: number, name: string): Promise<void> {
+    this.throwIfFailed();
+    let done = 0;
+    if (length > 0) this.zeroTail = 0;
+    while (done < length) {
+      this.currentBlock();
+      const k = Math.min(length - done, GZIP_BLOCK_SIZE - this.filled);
+      this.fills.push({ kind: 'file', fd, position: position + done, length: k, at: this.filled, name });
+      this.filled += k;
+      done += k;
+      if (this.filled === GZIP_BLOCK_SIZE) await this.submit(false);
+    }
+  }
+
+  /** Finishes the stream: the last block, the trailer (CRC, size), then `out.end()`. */
   async end(): Promise<void> {
-    await this.submit(this.takeBlock(), true);
-    while (this.inFlight.length) await this.drainOne();
+    this.throwIfFailed();
+    try {
+      this.currentBlock();
+      await this.submit(true);
+      while (this.inFlight.length) await this.drainOne();
+    } catch (err) {
+      await this.stopWorkers();
+      throw err;
+    }
+    await this.stopWorkers();
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(this.crc >>> 0, 0);
     trailer.writeUInt32LE(this.size % 2 ** 32, 4);
@@ -154,8 +225,171 @@ export class ParallelGzip implements ByteSink {
     await this.out.end();
   }
 
+  /** Stops early (cancel or failure): stops the workers and drops the output without finishing it. */
   async abort(): Promise<void> {
-    await Promise.allSettled(this.inFlight.splice(0));
-    await this.out.abort();
+    this.failure ??= new Error('gzip stream aborted');
+    await this.stopWorkers();
+    this.inFlight.splice(0);
+    await this.out.abort?.();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error('gzip stream already ended');
+  }
+
+  private currentBlock(): Buffer {
+    if (!this.block) {
+      const buffer = this.freeBlocks.pop() ?? new ArrayBuffer(GZIP_BLOCK_SIZE);
+      this.block = Buffer.from(buffer);
+      this.filled = 0;
+      this.fills = [];
+    }
+    return this.block;
+  }
+
+  private async header(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    // magic, deflate, no flags, no mtime (reproducible), XFL (2 = best, 4 = fastest), OS
+    const xfl = this.level === 9 ? 2 : this.level === 1 ? 4 : 0;
+    await this.out.write(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, this.os]));
+  }
+
+  private async submit(last: boolean): Promise<void> {
+    await this.header();
+    const block = this.block!;
+    const length = this.filled;
+    const fills = this.fills;
+    const job: Job = {
+      id: this.nextId++,
+      block: block.buffer as ArrayBuffer,
+      length,
+      fills,
+      level: this.level,
+      last,
+      ...(this.dictionary ? { dictionary: this.dictionary } : {}),
+    };
+    // The next block's dictionary: this block's last 32 KiB, copied now (the buffer is about to go).
+    const tailStart = Math.max(0, length - DICTIONARY_SIZE);
+    this.dictionary =
+      this.zeroTail >= DICTIONARY_SIZE
+        ? { bytes: ZERO_DICTIONARY, fills: [] }
+        : {
+            bytes: new Uint8Array(block.subarray(tailStart, length)),
+            fills: fillsWithin(fills, tailStart, length),
+          };
+    this.block = undefined;
+    this.filled = 0;
+    this.fills = [];
+    this.closed = last;
+    this.push(this.dispatch(job));
+    while (this.inFlight.length >= this.maxInFlight) await this.drainOne();
+  }
+
+  private async submitZeroBlock(): Promise<void> {
+    await this.header();
+    const out = this.zeroBlock!;
+    this.dictionary = { bytes: ZERO_DICTIONARY, fills: [] };
+    this.zeroTail += GZIP_BLOCK_SIZE;
+    this.push(Promise.resolve({ out, crc: this.zeroBlockCrc, length: GZIP_BLOCK_SIZE }));
+    while (this.inFlight.length >= this.maxInFlight) await this.drainOne();
+  }
+
+  private push(result: Promise<Deflated>): void {
+    result.catch(() => undefined); // observed when drained; no unhandled rejection meanwhile
+    this.inFlight.push(result);
+  }
+
+  private async drainOne(): Promise<void> {
+    const next = this.inFlight.shift();
+    if (!next) return;
+    let done: Deflated;
+    try {
+      done = await next;
+    } catch (err) {
+      this.failure ??= err as Error;
+      throw err;
+    }
+    this.crc = crc32Combine(this.crc, done.crc, done.length);
+    this.size += done.length;
+    await this.out.write(done.out);
+  }
+
+  private dispatch(job: Job): Promise<Deflated> {
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { job, resolve, reject };
+      this.byId.set(job.id, pending);
+      this.queue.push(pending);
+      this.pump();
+    });
+  }
+
+  /** Gives queued jobs to the least busy workers that have room. */
+  private pump(): void {
+    while (this.queue.length) {
+      const worker = this.idlestWorker();
+      if (!worker) return;
+      const pending = this.queue.shift()!;
+      pending.worker = worker;
+      if (worker.jobs++ === 0) worker.thread.ref();
+      worker.thread.postMessage(pending.job, [pending.job.block]);
+    }
+  }
+
+  private idlestWorker(): DeflateWorker | undefined {
+    let best: DeflateWorker | undefined;
+    for (const w of this.workers) if (w.jobs < JOBS_PER_WORKER && (!best || w.jobs < best.jobs)) best = w;
+    if (best?.jobs === 0 || this.workers.length >= this.threads) return best;
+    return this.startWorker();
+  }
+
+  private startWorker(): DeflateWorker {
+    const worker: DeflateWorker = { thread: new Worker(DEFLATE_WORKER_SOURCE, { eval: true }), jobs: 0 };
+    // Referenced only while it holds jobs: an idle pool never keeps the process alive.
+    worker.thread.unref();
+    worker.thread.on('message', (reply: WorkerReply) => this.settle(worker, reply));
+    worker.thread.on('error', (err) => this.fail(err));
+    worker.thread.on('exit', (code) => {
+      if (!this.workers.includes(worker)) return;
+      this.fail(new Error(`gzip worker stopped (exit code ${code})`));
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  private settle(worker: DeflateWorker, reply: WorkerReply): void {
+    const pending = this.byId.get(reply.id);
+    if (!pending) return;
+    this.byId.delete(reply.id);
+    if (--worker.jobs === 0) worker.thread.unref();
+    this.freeBlocks.push(reply.block);
+    if (reply.error !== undefined) pending.reject(new Error(reply.error));
+    else {
+      const out = Buffer.from(reply.out!, reply.outOffset!, reply.outLength!);
+      if (reply.zeroRun && pending.job.length === GZIP_BLOCK_SIZE && !this.zeroBlock) {
+        this.zeroBlock = out;
+        this.zeroBlockCrc = reply.crc!;
+      }
+      pending.resolve({ out, crc: reply.crc!, length: pending.job.length });
+    }
+    this.pump();
+  }
+
+  /** A worker died: every job still out fails, and so does the stream. */
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const pending of this.byId.values()) pending.reject(err);
+    this.byId.clear();
+    this.queue.splice(0);
+  }
+
+  private async stopWorkers(): Promise<void> {
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.thread.terminate()));
+    for (const pending of this.byId.values())
+      pending.reject(this.failure ?? new Error('gzip stream stopped'));
+    this.byId.clear();
+    this.queue.splice(0);
   }
 }
