@@ -100,6 +100,36 @@ describe('bin/kiln.cjs', () => {
     expect(old.status).toBe(0);
   });
 
+  it('is started by the shell launcher npm links, which drops NODE_EXTRA_CA_CERTS for template commands only', () => {
+    const launcher = readFileSync(join(repoRoot, 'bin/kiln'), 'utf8');
+    const listed = /^ {2}([a-z_0-9 |]+)\) unset NODE_EXTRA_CA_CERTS/m.exec(launcher)?.[1];
+    expect((listed ?? '').split('|').map((name) => name.trim())).toEqual(commandNames);
+    expect(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).bin).toEqual({
+      kiln: 'bin/kiln',
+    });
+
+    // Run through a symlink, as npm's node_modules/.bin/kiln is. Node warns at start when it cannot
+    // load the named file: the warning shows which processes started with the variable.
+    const linkDir = mkdtempSync(join(tmpdir(), 'kiln-bin-link-'));
+    try {
+      symlinkSync(join(copy, 'bin/kiln'), join(linkDir, 'kiln'));
+      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(linkDir, 'absent.pem') };
+      const validate = spawnSync(join(linkDir, 'kiln'), ['validate', 'tpl'], {
+        cwd: copy,
+        encoding: 'utf8',
+        env,
+      });
+      expect(validate.stdout).toContain('The configuration is valid.');
+      expect(validate.stderr).toBe('');
+      expect(validate.status).toBe(0);
+      const help = spawnSync(join(linkDir, 'kiln'), ['maas', '--help'], { cwd: copy, encoding: 'utf8', env });
+      expect(help.status).toBe(0);
+      expect(help.stderr).toContain('Ignoring extra certs');
+    } finally {
+      rmSync(linkDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs the template commands from the full bundle when the small one is missing', () => {
     renameSync(bundle, `${bundle}.away`);
     try {
