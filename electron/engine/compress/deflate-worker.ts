@@ -9,6 +9,9 @@
  * with a sync flush (byte-aligned, so the pieces join into one deflate stream); the last one finishes it.
  * The worker also computes the block's CRC-32; the main thread combines them.
  */
+/** Output buffers the workers and the main thread pass back and forth hold this much. */
+export const OUTPUT_CAPACITY = 1024 * 1024 + 64 * 1024;
+
 export const DEFLATE_WORKER_SOURCE = `
 'use strict';
 const { parentPort } = require('node:worker_threads');
@@ -17,6 +20,7 @@ const zlib = require('node:zlib');
 
 const PROBE = 32 * 1024;
 const ZEROS = Buffer.alloc(1024 * 1024);
+const DICTIONARY = Buffer.alloc(PROBE);
 
 function isZeros(buffer) {
   for (let at = 0; at < buffer.length; at += ZEROS.length) {
@@ -59,10 +63,10 @@ function incompressible(input) {
   return head.length >= PROBE * 0.98 && looksRandom(input, input.length - PROBE);
 }
 
-// Deflate stored blocks (RFC 1951 3.2.4), written straight into one buffer the main thread can own.
+// Deflate stored blocks (RFC 1951 3.2.4), written straight into an output buffer.
 function stored(input, last) {
   const pieces = Math.max(1, Math.ceil(input.length / 65535));
-  const out = Buffer.from(new ArrayBuffer(input.length + 5 * pieces));
+  const out = outputBuffer(input.length + 5 * pieces);
   let o = 0;
   for (let p = 0; p < pieces; p++) {
     const at = p * 65535;
@@ -100,28 +104,35 @@ function compress(block, dictionary, level, last) {
   return { out: zlib.deflateRawSync(block, options), crc, zeroRun: false };
 }
 
-// Hands the output over without a copy when it has an ArrayBuffer of its own (zlib's output buffer, a
-// stored block). Small outputs may sit in Buffer's shared pool, and cached zero runs are reused: those
-// are copied, since a transferred ArrayBuffer is gone from this thread.
-function transferable(out, shared) {
-  if (!shared && out.buffer.byteLength > Buffer.poolSize) return out;
-  const own = Buffer.from(new ArrayBuffer(out.length));
-  out.copy(own);
-  return own;
+// Outputs go to the main thread in buffers that it sends back once written (job.outputs), so blocks
+// cost no fresh memory (page faults, garbage collection) on either side. A pool buffer holds any
+// block's output but a pathological one, which gets a buffer of its own.
+const OUTPUT_CAPACITY = ${OUTPUT_CAPACITY};
+const outputs = [];
+function outputBuffer(length) {
+  if (length > OUTPUT_CAPACITY) return Buffer.from(new ArrayBuffer(length));
+  return Buffer.from(outputs.pop() || new ArrayBuffer(OUTPUT_CAPACITY), 0, length);
 }
 
 parentPort.on('message', (job) => {
+  for (const buffer of job.outputs) outputs.push(buffer);
   try {
     const block = Buffer.from(job.block, 0, job.length);
     applyFills(block, job.fills);
     let dictionary;
     if (job.dictionary) {
-      const d = job.dictionary;
-      dictionary = Buffer.from(d.bytes.buffer, d.bytes.byteOffset, d.bytes.byteLength);
-      applyFills(dictionary, d.fills);
+      // zlib copies the dictionary in as it starts, so one buffer serves every block.
+      dictionary = DICTIONARY.subarray(0, job.dictionary.length);
+      if (job.dictionary.bytes) dictionary.set(job.dictionary.bytes);
+      applyFills(dictionary, job.dictionary.fills);
     }
     const result = compress(block, dictionary, job.level, job.last);
-    const out = transferable(result.out, result.zeroRun);
+    let out = result.out;
+    if (out.buffer.byteLength !== OUTPUT_CAPACITY) {
+      // zlib's own output, or a cached zero run: into a pool buffer (a transferred buffer is gone here)
+      out = outputBuffer(result.out.length);
+      result.out.copy(out);
+    }
     parentPort.postMessage(
       { id: job.id, block: job.block, out: out.buffer, outOffset: out.byteOffset, outLength: out.length, crc: result.crc, zeroRun: result.zeroRun },
       [job.block, out.buffer],

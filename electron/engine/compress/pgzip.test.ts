@@ -4,13 +4,16 @@ import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { stat } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32Combine, crc32ExtendZeros } from './crc32';
 import { GZIP_BLOCK_SIZE, ParallelGzip, type GzipOutput } from './pgzip';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'kiln-pgzip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// libuv's pool starts its threads on the first asynchronous file call: start it before counting threads.
+beforeAll(() => stat(dir));
 
 /** An output that keeps the bytes, and whether it was ended or aborted. */
 function memoryOutput(): GzipOutput & { bytes(): Buffer; ended: boolean; aborted: boolean } {

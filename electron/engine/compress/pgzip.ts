@@ -19,16 +19,20 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { crc32Combine } from './crc32';
-import { DEFLATE_WORKER_SOURCE } from './deflate-worker';
+import { DEFLATE_WORKER_SOURCE, OUTPUT_CAPACITY } from './deflate-worker';
 
 export const GZIP_BLOCK_SIZE = 1024 * 1024;
 const DICTIONARY_SIZE = 32 * 1024;
-const ZERO_DICTIONARY = new Uint8Array(DICTIONARY_SIZE);
+const ZERO_DICTIONARY: Job['dictionary'] = {
+  length: DICTIONARY_SIZE,
+  fills: [{ kind: 'zeros', at: 0, length: DICTIONARY_SIZE }],
+};
 /** Jobs a worker holds at once: the one it deflates and the next, so it never waits for this thread. */
 const JOBS_PER_WORKER = 2;
 
 /** Where the gzip bytes go, in order. */
 export interface GzipOutput {
+  /** `chunk` is reused once the promise resolves: copy what must be kept. */
   write(chunk: Buffer): Promise<void>;
   end(): Promise<void>;
   /** Called by `abort()`: drop the output. */
@@ -54,9 +58,12 @@ interface Job {
   block: ArrayBuffer;
   length: number;
   fills: Fill[];
-  dictionary?: { bytes: Uint8Array; fills: Fill[] };
+  /** The 32 KiB before the block: inline bytes (absent when fills make all of it) and fills. */
+  dictionary?: { length: number; bytes?: Uint8Array; fills: Fill[] };
   level: number;
   last: boolean;
+  /** Written output buffers given back for the worker to fill again (transferred). */
+  outputs: ArrayBuffer[];
 }
 
 interface WorkerReply {
@@ -113,6 +120,7 @@ export class ParallelGzip {
   private readonly maxInFlight: number;
   private readonly workers: DeflateWorker[] = [];
   private readonly freeBlocks: ArrayBuffer[] = [];
+  private readonly freeOutputs: ArrayBuffer[] = [];
   /** Jobs not yet given to a worker, oldest first. */
   private readonly queue: Pending[] = [];
   private readonly byId = new Map<number, Pending>();
@@ -268,17 +276,10 @@ export class ParallelGzip {
       fills,
       level: this.level,
       last,
+      outputs: [],
       ...(this.dictionary ? { dictionary: this.dictionary } : {}),
     };
-    // The next block's dictionary: this block's last 32 KiB, copied now (the buffer is about to go).
-    const tailStart = Math.max(0, length - DICTIONARY_SIZE);
-    this.dictionary =
-      this.zeroTail >= DICTIONARY_SIZE
-        ? { bytes: ZERO_DICTIONARY, fills: [] }
-        : {
-            bytes: new Uint8Array(block.subarray(tailStart, length)),
-            fills: fillsWithin(fills, tailStart, length),
-          };
+    this.dictionary = this.nextDictionary(block, length, fills);
     this.block = undefined;
     this.filled = 0;
     this.fills = [];
@@ -287,10 +288,24 @@ export class ParallelGzip {
     while (this.inFlight.length >= this.maxInFlight) await this.drainOne();
   }
 
+  /**
+   * The next block's dictionary: this block's last 32 KiB, as fills where the worker makes them, and
+   * the inline bytes copied now (the buffer is about to go) when there are any.
+   */
+  private nextDictionary(block: Buffer, length: number, fills: readonly Fill[]): Job['dictionary'] {
+    if (this.zeroTail >= DICTIONARY_SIZE) return ZERO_DICTIONARY;
+    const start = Math.max(0, length - DICTIONARY_SIZE);
+    const tailFills = fillsWithin(fills, start, length);
+    const covered = tailFills.reduce((n, f) => n + f.length, 0);
+    return covered === length - start
+      ? { length: length - start, fills: tailFills }
+      : { length: length - start, bytes: new Uint8Array(block.subarray(start, length)), fills: tailFills };
+  }
+
   private async submitZeroBlock(): Promise<void> {
     await this.header();
     const out = this.zeroBlock!;
-    this.dictionary = { bytes: ZERO_DICTIONARY, fills: [] };
+    this.dictionary = ZERO_DICTIONARY;
     this.zeroTail += GZIP_BLOCK_SIZE;
     this.push(Promise.resolve({ out, crc: this.zeroBlockCrc, length: GZIP_BLOCK_SIZE }));
     while (this.inFlight.length >= this.maxInFlight) await this.drainOne();
@@ -314,6 +329,9 @@ export class ParallelGzip {
     this.crc = crc32Combine(this.crc, done.crc, done.length);
     this.size += done.length;
     await this.out.write(done.out);
+    // Written: the worker may fill it again (the zero block is kept: it is written again and again).
+    if (done.out.buffer.byteLength === OUTPUT_CAPACITY && done.out !== this.zeroBlock)
+      this.freeOutputs.push(done.out.buffer as ArrayBuffer);
   }
 
   private dispatch(job: Job): Promise<Deflated> {
@@ -333,7 +351,9 @@ export class ParallelGzip {
       const pending = this.queue.shift()!;
       pending.worker = worker;
       if (worker.jobs++ === 0) worker.thread.ref();
-      worker.thread.postMessage(pending.job, [pending.job.block]);
+      const job = pending.job;
+      job.outputs = this.freeOutputs.splice(0, JOBS_PER_WORKER);
+      worker.thread.postMessage(job, [job.block, ...job.outputs]);
     }
   }
 
