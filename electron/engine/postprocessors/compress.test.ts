@@ -1,5 +1,5 @@
 /**
- * The compress post-processor in-process: what it writes reads back byte for byte, and a cancel in the
+ * The compress post-processor in-process: what it writes (tar.gz, tar.xz, BGZF) reads back byte for byte, and a cancel in the
  * middle leaves no output file, no gzip worker thread and no open input file. (Side by side with
  * packer, through `kiln build`: electron/cli/postprocessors.test.ts and cancel.test.ts.)
  */
@@ -85,6 +85,50 @@ describe('compress post-processor', () => {
     expect(tar.status, String(tar.stderr)).toBe(0);
     expect(readFileSync(join(extract, 'a.img')).equals(readFileSync(a))).toBe(true);
     expect(readFileSync(join(extract, 'b.txt'), 'utf8')).toBe('a small file\n');
+  });
+
+  it('writes .tar.xz through xz-utils, which untars to the same files', async () => {
+    const a = diskLike('x.img', 4);
+    const pp = new CompressPostProcessor({ output: 'out/files.tar.xz' }, (t) => t);
+    const result = await pp.postProcess(context(new AbortController().signal), artifact([a]));
+    expect(result.artifact?.files).toEqual(['out/files.tar.xz']);
+    const extract = join(dir, 'extract-xz');
+    const tar = spawnSync('sh', [
+      '-c',
+      `mkdir -p ${extract} && tar -xJf ${join(dir, 'out/files.tar.xz')} -C ${extract}`,
+    ]);
+    expect(tar.status, String(tar.stderr)).toBe(0);
+    expect(readFileSync(join(extract, 'x.img')).equals(readFileSync(a))).toBe(true);
+  });
+
+  it('writes BGZF: gzip members of at most 65,280 input bytes, each naming its size, then the EOF block', async () => {
+    const a = diskLike('g.img', 3);
+    const pp = new CompressPostProcessor({ output: 'out/g.bgzf' }, (t) => t);
+    await pp.postProcess(context(new AbortController().signal), artifact([a]));
+    const bytes = readFileSync(join(dir, 'out/g.bgzf'));
+    // Any gzip reader reads it whole (a series of members).
+    expect(gunzipSync(bytes).equals(readFileSync(a))).toBe(true);
+    let at = 0;
+    let blocks = 0;
+    let input = 0;
+    while (at < bytes.length) {
+      // ID1 ID2 CM=8 FLG=FEXTRA, XLEN=6, subfield 'BC' of length 2 holding the block size minus one.
+      expect([...bytes.subarray(at, at + 4)]).toEqual([0x1f, 0x8b, 8, 4]);
+      expect(bytes.readUInt16LE(at + 10)).toBe(6);
+      expect(bytes.toString('latin1', at + 12, at + 14)).toBe('BC');
+      const size = bytes.readUInt16LE(at + 16) + 1;
+      const isize = bytes.readUInt32LE(at + size - 4);
+      expect(isize).toBeLessThanOrEqual(0xff00);
+      input += isize;
+      at += size;
+      blocks++;
+    }
+    expect(at).toBe(bytes.length);
+    expect(input).toBe(readFileSync(a).length);
+    expect(blocks).toBe(Math.ceil(input / 0xff00) + 1);
+    expect(bytes.subarray(-28).toString('hex')).toBe(
+      '1f8b08040000000000ff0600424302001b0003000000000000000000',
+    );
   });
 
   it('a cancel mid-way leaves no output, no worker thread and no open file', async () => {

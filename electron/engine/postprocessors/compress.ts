@@ -1,6 +1,6 @@
 /**
  * The compress post-processor (Packer 1.6.6): archives the artifact's files into `output`, choosing
- * tar/zip and gzip/lz4 from the output's extensions (or `format`), with Packer's messages and errors.
+ * tar/zip and gzip/lz4/bgzf/xz from the output's extensions (or `format`), with Packer's messages and errors.
  */
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -15,6 +15,9 @@ import type {
   Render,
 } from '../build/components';
 import { ParallelGzip } from '../compress/pgzip';
+import { BgzfWriter } from '../compress/bgzf';
+import { compressorCommand, ExternalCompressor } from '../maas/compress/external';
+import { writeZeroChunks } from '../maas/compress/sink';
 import type { ByteSink } from './archive';
 import { Lz4Frame, TAR_END, gzipLevel, tarFileHeader, tarPadding } from './archive';
 
@@ -168,9 +171,6 @@ export class CompressPostProcessor implements PostProcessor {
     }
     const cores = availableParallelism();
     const { archive, algorithm } = this.mode;
-    if (algorithm === 'bgzf' || algorithm === 'xz') {
-      throw new Error(`${algorithm} compression is not supported by Kiln; use .gz or .lz4`);
-    }
     const files = [...input.files];
     const total = files.reduce((n, f) => n + statSync(resolve(build.cwd, f)).size, 0);
     const progress = ui.progress(`compress:${target}`, target, total);
@@ -179,6 +179,8 @@ export class CompressPostProcessor implements PostProcessor {
 
     let file: Awaited<ReturnType<typeof fileSink>> | undefined;
     let gzip: ParallelGzip | undefined;
+    let bgzf: BgzfWriter | undefined;
+    let xz: ExternalCompressor | undefined;
     const opened: OpenFiles = [];
     try {
       if (archive === 'zip') {
@@ -195,6 +197,23 @@ export class CompressPostProcessor implements PostProcessor {
         } else if (algorithm === 'lz4') {
           ui.say(`Using lz4 compression with ${cores} cores for ${target}`);
           sink = new Lz4Frame(file);
+        } else if (algorithm === 'bgzf') {
+          ui.say(`Using bgzf compression with ${cores} cores for ${target}`);
+          sink = bgzf = new BgzfWriter(file, gzipLevel(this.config.compression_level), cores);
+        } else if (algorithm === 'xz') {
+          // Packer's Go library is single-threaded; xz-utils with -T0 uses every core for the same format.
+          const out = file;
+          const command = compressorCommand('xz');
+          ui.say(`Using xz compression with ${command.threads} cores for ${target}`);
+          sink = xz = new ExternalCompressor(
+            {
+              write: (c) => out.write(c),
+              writeZeros: (n) => writeZeroChunks(out, n),
+              end: out.end,
+              abort: out.abort,
+            },
+            command,
+          );
         }
         const compression = algorithm || 'no compression';
         if (archive === 'tar') {
@@ -229,6 +248,8 @@ export class CompressPostProcessor implements PostProcessor {
       }
     } catch (err) {
       await gzip?.abort();
+      bgzf?.abort();
+      await xz?.abort();
       await file?.close();
       rmSync(absTarget, { force: true });
       throw err;
