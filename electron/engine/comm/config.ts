@@ -25,6 +25,26 @@ export interface CommunicatorConfig {
   pause_before_connecting?: number | string;
   temporary_key_pair_type?: string;
   temporary_key_pair_bits?: number;
+  ssh_ciphers?: string[];
+  ssh_key_exchange_algorithms?: string[];
+  ssh_read_write_timeout?: number | string;
+  ssh_clear_authorized_keys?: boolean;
+  ssh_bastion_host?: string;
+  ssh_bastion_port?: number;
+  ssh_bastion_username?: string;
+  ssh_bastion_password?: string;
+  ssh_bastion_private_key_file?: string;
+  ssh_bastion_agent_auth?: boolean;
+}
+
+/** A jump host: Kiln connects to it, then opens a channel from it to the machine. */
+export interface BastionSettings {
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  privateKeyFile?: string;
+  agentAuth: boolean;
 }
 
 /** The settings the SSH step uses, defaults applied. */
@@ -44,6 +64,13 @@ export interface SshSettings {
   fileTransfer: 'scp' | 'sftp';
   pauseBeforeConnectingMs: number;
   handshakeTimeoutMs: number;
+  /** Replace the offered lists when not empty (ssh_ciphers, ssh_key_exchange_algorithms). */
+  ciphers: string[];
+  keyExchanges: string[];
+  /** 0 = no limit: how long the connection may stay idle before it is dropped as dead. */
+  readWriteTimeoutMs: number;
+  clearAuthorizedKeys: boolean;
+  bastion?: BastionSettings;
 }
 
 /**
@@ -85,6 +112,25 @@ export function sshSettings(config: CommunicatorConfig): SshSettings {
     fileTransfer: method,
     pauseBeforeConnectingMs: toMilliseconds(config.pause_before_connecting),
     handshakeTimeoutMs: 60_000,
+    ciphers: config.ssh_ciphers ?? [],
+    keyExchanges: config.ssh_key_exchange_algorithms ?? [],
+    readWriteTimeoutMs: toMilliseconds(config.ssh_read_write_timeout),
+    clearAuthorizedKeys: config.ssh_clear_authorized_keys ?? false,
+    ...(config.ssh_bastion_host
+      ? {
+          bastion: {
+            host: config.ssh_bastion_host,
+            port: config.ssh_bastion_port || 22,
+            username: config.ssh_bastion_username ?? '',
+            ...(config.ssh_bastion_password ? { password: config.ssh_bastion_password } : {}),
+            // Packer's default: the machine's own key file.
+            ...(config.ssh_bastion_private_key_file || config.ssh_private_key_file
+              ? { privateKeyFile: config.ssh_bastion_private_key_file || config.ssh_private_key_file }
+              : {}),
+            agentAuth: config.ssh_bastion_agent_auth ?? false,
+          },
+        }
+      : {}),
   };
 }
 
@@ -101,10 +147,21 @@ export function expandUser(path: string): string {
  * while its cwd is elsewhere).
  */
 export function withKeyFileFrom<T extends CommunicatorConfig>(config: T, cwd: string): T {
-  const file = config.ssh_private_key_file;
-  if (!file) return config;
-  const expanded = expandUser(file);
-  return isAbsolute(expanded) ? config : { ...config, ssh_private_key_file: resolve(cwd, expanded) };
+  const absolute = (file: string | undefined) => {
+    if (!file) return file;
+    const expanded = expandUser(file);
+    // `~/` stays as written: it is expanded when the key is read.
+    return isAbsolute(expanded) ? file : resolve(cwd, expanded);
+  };
+  const key = absolute(config.ssh_private_key_file);
+  const bastionKey = absolute(config.ssh_bastion_private_key_file);
+  if (key === config.ssh_private_key_file && bastionKey === config.ssh_bastion_private_key_file)
+    return config;
+  return {
+    ...config,
+    ...(key ? { ssh_private_key_file: key } : {}),
+    ...(bastionKey ? { ssh_bastion_private_key_file: bastionKey } : {}),
+  };
 }
 
 export function readPrivateKeyFile(path: string): string {

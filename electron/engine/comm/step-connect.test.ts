@@ -7,6 +7,7 @@ import type { Step } from '../build/step';
 import { StateBag } from '../build/state';
 import { BuildUi, EventChannel } from '../build/ui';
 import { runCommand } from './communicator';
+import type { CommunicatorConfig } from './config';
 import { SSH_KEY_PAIR, StepConnect, StepSshKeyGen } from './step-connect';
 import type { TestSshd } from '../testing/sshd';
 import { sshdAvailable, startSshd } from '../testing/sshd';
@@ -100,6 +101,23 @@ describe.skipIf(!available)('StepSSHKeyGen and StepConnect', { timeout: 120_000 
     expect(state.get(ERROR)?.message).toBe('Timeout waiting for SSH.');
     expect(lines).toContain('error: Timeout waiting for SSH.');
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses, before connecting, SSH keys Kiln does not support (a proxy, tunnels)', async () => {
+    const config = {
+      ssh_host: '127.0.0.1',
+      ssh_port: sshd.port,
+      ssh_username: sshd.user,
+      ssh_password: 'x',
+      ssh_proxy_host: 'proxy.example',
+      ssh_local_tunnels: ['8080:localhost:80'],
+    } as CommunicatorConfig;
+    const { state, lines } = await run([new StepConnect(config, { host: () => '127.0.0.1' })]);
+    expect(state.get(ERROR)?.message).toBe(
+      'Kiln does not support connecting through a SOCKS proxy yet (ssh_proxy_host)\n' +
+        'Kiln does not support SSH tunnels yet (ssh_local_tunnels)',
+    );
+    expect(lines.some((l) => l.startsWith('say: Waiting for SSH'))).toBe(false);
   });
 
   it('gives up after ssh_handshake_attempts authentication failures', async () => {

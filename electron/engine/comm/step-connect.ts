@@ -11,7 +11,8 @@ import { stateKey } from '../build/state';
 import type { CommunicatorConfig } from './config';
 import { readPrivateKeyFile, sshSettings } from './config';
 import { NoneCommunicator } from './none';
-import type { SshCommunicator } from './ssh/client';
+import { unsupportedSshKeys } from '../template/schema/index';
+import type { SshCommunicator, SshConnectOptions } from './ssh/client';
 import { ssh2 } from './ssh/ssh2-module';
 import { waitForSsh } from './ssh/wait';
 
@@ -117,6 +118,16 @@ export class StepConnect implements Step {
       state.put(ERROR, new Error(`unknown communicator type: ${type}`));
       return 'halt';
     }
+    // Validate warned; connecting another way than the template asks would be worse than stopping.
+    const unsupported = unsupportedSshKeys(this.config as Partial<Record<string, unknown>>);
+    if (unsupported.length > 0) {
+      const err = new Error(
+        unsupported.map(([key, what]) => `Kiln does not support ${what} yet (${key})`).join('\n'),
+      );
+      ui.error(err.message);
+      state.put(ERROR, err);
+      return 'halt';
+    }
     const host = this.target.host(state);
     ui.say(`Using ${type} communicator to connect: ${host}`);
     const action = await this.connect(ctx, host);
@@ -151,6 +162,27 @@ export class StepConnect implements Step {
     }
     ui.addSecret(settings.password);
     for (const k of privateKeys) ui.addSecret(k);
+    let bastion: SshConnectOptions['bastion'];
+    if (settings.bastion) {
+      const b = settings.bastion;
+      const keys = b.privateKeyFile ? [readPrivateKeyFile(b.privateKeyFile)] : [];
+      const bastionAgent = b.agentAuth ? process.env.SSH_AUTH_SOCK : undefined;
+      if (b.agentAuth && !bastionAgent) {
+        state.put(ERROR, new Error('SSH_AUTH_SOCK is not set'));
+        return 'halt';
+      }
+      ui.addSecret(b.password);
+      for (const k of keys) ui.addSecret(k);
+      bastion = {
+        host: b.host,
+        port: b.port,
+        username: b.username,
+        ...(b.password !== undefined ? { password: b.password } : {}),
+        privateKeys: keys,
+        ...(bastionAgent ? { agent: bastionAgent } : {}),
+      };
+      ui.say(`Using bastion ${b.username}@${b.host}:${b.port}`);
+    }
 
     ui.say('Waiting for SSH to become available...');
     const waitAbort = new AbortController();
@@ -173,6 +205,10 @@ export class StepConnect implements Step {
         pty: settings.pty,
         fileTransfer: settings.fileTransfer,
         handshakeAttempts: settings.handshakeAttempts,
+        ciphers: settings.ciphers,
+        keyExchanges: settings.keyExchanges,
+        readWriteTimeoutMs: settings.readWriteTimeoutMs,
+        ...(bastion ? { bastion } : {}),
       },
       waitAbort.signal,
     );

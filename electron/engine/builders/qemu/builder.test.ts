@@ -63,6 +63,7 @@ describe('qemu builder', () => {
       'stepWaitGuestAddress',
       'StepConnect',
       'StepProvision',
+      'StepCleanupTempKeys',
       'stepShutdown',
       'stepConvertDisk',
     ]);

@@ -13,6 +13,7 @@ import type { Step } from '../../build/step';
 import type { CommunicatorConfig } from '../../comm/config';
 import { withKeyFileFrom } from '../../comm/config';
 import { StepConnect, StepSshKeyGen } from '../../comm/step-connect';
+import { StepCleanupTempKeys } from '../../comm/step-cleanup-temp-keys';
 import type { QemuBuilderConfig } from '../../template/schema/components/builder-qemu';
 import { VmRegistry } from '../../vm/registry';
 import type { QemuBuildContext } from './context';
@@ -137,6 +138,7 @@ export class QemuBuilder implements Builder {
         port: (state) => state.get(COMM_HOST_PORT) ?? c.ssh_port,
       }),
       new StepProvision(hook, runUuid),
+      new StepCleanupTempKeys(comm),
       new StepShutdown(build),
       new StepConvertDisk(build),
     );

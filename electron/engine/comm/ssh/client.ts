@@ -6,9 +6,9 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { basename, join, posix, relative } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { Algorithms, AnyAuthMethod, AuthenticationType, Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type {
   Communicator,
   RemoteCommand,
@@ -41,6 +41,13 @@ export interface SshConnectOptions extends SshAuth {
   fileTransfer: 'scp' | 'sftp';
   /** Timeout for opening the TCP connection. */
   dialTimeoutMs?: number;
+  /** Replace the offered algorithm lists (ssh_ciphers, ssh_key_exchange_algorithms). */
+  ciphers?: string[];
+  keyExchanges?: string[];
+  /** Drop the connection after this long with nothing read or written (0 or absent: never). */
+  readWriteTimeoutMs?: number;
+  /** Connect through this jump host (ssh_bastion_*). */
+  bastion?: SshAuth & { host: string; port: number };
 }
 
 /** Raised when the server refused every credential; Packer counts these as handshake attempts. */
@@ -106,8 +113,60 @@ function authMethods(auth: SshAuth): AnyAuthMethod[] {
   return methods;
 }
 
+/**
+ * The byte stream to the machine's sshd: a TCP connection, or a channel opened from a bastion (whose
+ * own connection ends with it). A bastion that refuses the channel is retried like a refused port.
+ */
+export async function openTransport(
+  options: SshConnectOptions,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Duplex> {
+  const bastion = options.bastion;
+  if (!bastion) {
+    const socket = await dial(options.host, options.port, timeoutMs, signal);
+    if (options.readWriteTimeoutMs) {
+      socket.setTimeout(options.readWriteTimeoutMs, () =>
+        socket.destroy(new Error(`read tcp ${options.host}:${options.port}: i/o timeout`)),
+      );
+    }
+    return socket;
+  }
+  const { host, port, username, password, privateKeys, agent } = bastion;
+  const jumpOptions: SshConnectOptions = {
+    host,
+    port,
+    username,
+    ...(password !== undefined ? { password } : {}),
+    ...(privateKeys ? { privateKeys } : {}),
+    ...(agent ? { agent } : {}),
+    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    keepAliveIntervalMs: options.keepAliveIntervalMs,
+    pty: false,
+    fileTransfer: options.fileTransfer,
+  };
+  const jump = await handshake(await dial(host, port, timeoutMs, signal), jumpOptions).catch((err: Error) => {
+    throw new Error(`Error connecting to bastion: ${err.message}`, { cause: err });
+  });
+  const onAbort = () => jump.end();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  jump.once('close', () => signal?.removeEventListener('abort', onAbort));
+  return new Promise<Duplex>((resolve, reject) => {
+    jump.forwardOut('127.0.0.1', 0, options.host, options.port, (err, channel) => {
+      if (err) {
+        jump.end();
+        return reject(
+          new Error(`dial tcp ${options.host}:${options.port} through the bastion: ${err.message}`),
+        );
+      }
+      channel.once('close', () => jump.end());
+      resolve(channel);
+    });
+  });
+}
+
 /** Performs the SSH handshake over `socket`; the error texts follow Go's x/crypto/ssh. */
-export function handshake(socket: Socket, options: SshConnectOptions): Promise<Client> {
+export function handshake(socket: Duplex, options: SshConnectOptions): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new (ssh2().Client)();
     const methods = authMethods(options);
@@ -140,31 +199,41 @@ export function handshake(socket: Socket, options: SshConnectOptions): Promise<C
       } else finish(new Error(`ssh: handshake failed: ${err.message}`));
     });
     client.on('close', () => finish(new Error('ssh: handshake failed: EOF')));
-    client.connect({
-      sock: socket,
-      username: options.username,
-      // Host keys are not checked, as in Packer (InsecureIgnoreHostKey): the guest is new each build.
-      hostVerifier: () => true,
-      readyTimeout: options.handshakeTimeoutMs + 1000,
-      keepaliveInterval: options.keepAliveIntervalMs,
-      keepaliveCountMax: 3,
-      authHandler: (authsLeft, _partial, next) => {
-        // Offer our methods in order, skipping those the server does not accept.
-        while (methods.length) {
-          const m = methods.shift()!;
-          if (authsLeft && authsLeft.length && !authsLeft.includes(m.type)) continue;
-          if (!attempted.includes(m.type)) attempted.push(m.type);
-          return next(m);
-        }
-        return (next as unknown as (v: false) => void)(false);
-      },
-    });
+    const algorithms = {
+      ...(options.ciphers?.length ? { cipher: options.ciphers } : {}),
+      ...(options.keyExchanges?.length ? { kex: options.keyExchanges } : {}),
+    };
+    try {
+      client.connect({
+        sock: socket as Socket,
+        ...(Object.keys(algorithms).length ? { algorithms: algorithms as Algorithms } : {}),
+        username: options.username,
+        // Host keys are not checked, as in Packer (InsecureIgnoreHostKey): the guest is new each build.
+        hostVerifier: () => true,
+        readyTimeout: options.handshakeTimeoutMs + 1000,
+        keepaliveInterval: options.keepAliveIntervalMs,
+        keepaliveCountMax: 3,
+        authHandler: (authsLeft, _partial, next) => {
+          // Offer our methods in order, skipping those the server does not accept.
+          while (methods.length) {
+            const m = methods.shift()!;
+            if (authsLeft && authsLeft.length && !authsLeft.includes(m.type)) continue;
+            if (!attempted.includes(m.type)) attempted.push(m.type);
+            return next(m);
+          }
+          return (next as unknown as (v: false) => void)(false);
+        },
+      });
+    } catch (err) {
+      // ssh2 refuses an algorithm name it does not implement before any byte is sent.
+      finish(new Error(`ssh: handshake failed: ${(err as Error).message}`));
+    }
   });
 }
 
 export async function connectSsh(options: SshConnectOptions, signal?: AbortSignal): Promise<SshCommunicator> {
   const client = await handshake(
-    await dial(options.host, options.port, options.dialTimeoutMs, signal),
+    await openTransport(options, options.dialTimeoutMs ?? 15_000, signal),
     options,
   );
   return new SshCommunicator(options, client);
@@ -195,7 +264,7 @@ export class SshCommunicator implements Communicator, InteractiveShell {
   private async reconnect(): Promise<void> {
     this.client.end();
     const client = await handshake(
-      await dial(this.options.host, this.options.port, this.options.dialTimeoutMs),
+      await openTransport(this.options, this.options.dialTimeoutMs ?? 15_000),
       this.options,
     );
     this.client = client;

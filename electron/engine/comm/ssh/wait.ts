@@ -15,10 +15,11 @@
  * and one that meets sshd costs the guest an sshd process (a flood of them slowed a TCG guest down
  * for seconds). Authentication failures count against ssh_handshake_attempts as in Packer.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { SshConnectOptions } from './client';
-import { SshAuthError, SshCommunicator, dial, handshake } from './client';
+import { SshAuthError, SshCommunicator, handshake, openTransport } from './client';
 
 export interface WaitOptions extends SshConnectOptions {
   /** 0 = unlimited. */
@@ -42,24 +43,29 @@ const POLL_MS = 50;
 interface Attempt {
   readonly startedAt: number;
   readonly cancel: AbortController;
-  socket?: Socket;
+  stream?: Duplex;
 }
 
-/** The server has sent something (its banner): the attempt is worth waiting for. */
+/**
+ * The server has sent something (its banner): the attempt is worth waiting for. A channel through a
+ * bastion exists only once the bastion reached the machine's port, so it counts as heard.
+ */
 function heard(attempt: Attempt): boolean {
-  return (attempt.socket?.bytesRead ?? 0) > 0;
+  const stream = attempt.stream;
+  if (stream === undefined) return false;
+  return stream instanceof Socket ? stream.bytesRead > 0 : true;
 }
 
 async function attemptOnce(options: WaitOptions, attempt: Attempt): Promise<Client> {
   const { signal } = attempt.cancel;
-  const socket = await dial(options.host, options.port, options.dialTimeoutMs ?? 5000, signal);
+  const stream = await openTransport(options, options.dialTimeoutMs ?? 5000, signal);
   if (signal.aborted) {
-    socket.destroy();
+    stream.destroy();
     throw new Error('SSH wait cancelled');
   }
-  attempt.socket = socket;
-  signal.addEventListener('abort', () => socket.destroy(), { once: true });
-  return handshake(socket, options);
+  attempt.stream = stream;
+  signal.addEventListener('abort', () => stream.destroy(), { once: true });
+  return handshake(stream, options);
 }
 
 export function authErrorMessage(err: Error): string {

@@ -333,6 +333,7 @@ function prepareSSH(ctx: Ctx): void {
     ctx.error('please specify either ssh_bastion_host or ssh_proxy_host, not both', 'ssh_proxy_host');
   checkTunnels(ctx, 'ssh_local_tunnels', d.ssh_local_tunnels);
   checkTunnels(ctx, 'ssh_remote_tunnels', d.ssh_remote_tunnels);
+  refuseUnsupported(ctx, d);
 
   // Packer checks the key type only when the build generates the key; Kiln says so at validate time.
   const keyType = d.temporary_key_pair_type;
@@ -347,6 +348,44 @@ function prepareSSH(ctx: Ctx): void {
       'temporary_key_pair_type',
       'The build will fail when it generates the SSH key',
     );
+  }
+}
+
+/**
+ * Keys Packer honours that Kiln's SSH communicator does not: the template is valid Packer, so validate
+ * warns, and the build's connect step refuses them (electron/engine/comm/config.ts) rather than connect
+ * another way than the author asked (no proxy, no tunnel, no certificate).
+ */
+export const KILN_UNSUPPORTED_SSH: Array<[keyof SSHCommunicatorConfig, string]> = [
+  ['ssh_proxy_host', 'connecting through a SOCKS proxy'],
+  ['ssh_local_tunnels', 'SSH tunnels'],
+  ['ssh_remote_tunnels', 'SSH tunnels'],
+  ['ssh_certificate_file', 'SSH user certificates'],
+  ['ssh_bastion_certificate_file', 'SSH user certificates'],
+  ['ssh_bastion_interactive', 'keyboard-interactive authentication with a bastion'],
+];
+
+/** The unsupported keys a config sets, each with what it asks for. */
+export function unsupportedSshKeys(config: Partial<Record<string, unknown>>): Array<[string, string]> {
+  return KILN_UNSUPPORTED_SSH.filter(([key]) => {
+    const value = config[key];
+    return Array.isArray(value)
+      ? value.length > 0
+      : value !== undefined && value !== '' && value !== false && value !== 0;
+  });
+}
+
+function refuseUnsupported(ctx: Ctx, d: CommDraft): void {
+  if (d.communicator !== '' && d.communicator !== 'ssh') return;
+  for (const [key, what] of unsupportedSshKeys(d as Partial<Record<string, unknown>>)) {
+    if (known(d[key as keyof CommDraft])) {
+      ctx.note(
+        'warning',
+        `Kiln does not support ${what} yet (${key})`,
+        key,
+        `Kiln cannot build with "${key}"`,
+      );
+    }
   }
 }
 
