@@ -1,9 +1,13 @@
 /**
  * Build engine benchmarks, each beside its reference measured in the same run:
- *   1. compress a 1 GiB file to tar.gz: Kiln's compress post-processor vs packer 1.6.6's (pgzip);
+ *   1. compress a 1 GiB file to tar.gz, as commands: `kiln build` vs `packer build` (1.6.6, pgzip) of the
+ *      same JSON template (artifice + compress), interleaved, median of KILN_BENCH_RUNS (default 5), with
+ *      each side's CPU time (user+sys of the whole process tree) and the load average;
  *   2. sha256 of the same file: Kiln's checksum reader vs `sha256sum`;
  *   3. an empty null build, end to end as a command: `kiln build` vs `packer build`.
  * KILN_BENCH_SIZE_MB changes the file size (default 1024). Prints one line per figure with the ratio.
+ * Node processes run with the environment as given: say whether NODE_EXTRA_CA_CERTS was set (it costs
+ * every Node start ~48 ms on a machine with a large CA bundle); the first line prints it.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,11 +25,7 @@ import {
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Artifact } from '../electron/engine/build/components';
-import { BuildUi, EventChannel } from '../electron/engine/build/ui';
-import { TempSpace } from '../electron/engine/build/temp';
 import { hashFile } from '../electron/engine/postprocessors/checksum';
-import { CompressPostProcessor } from '../electron/engine/postprocessors/compress';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sizeMb = Number(process.env.KILN_BENCH_SIZE_MB ?? 1024);
@@ -84,36 +84,35 @@ async function timeAsync(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t;
 }
 
-async function kilnCompress(file: string, output: string): Promise<number> {
-  const ui = new BuildUi(new EventChannel(), 'bench');
-  const pp = new CompressPostProcessor({ output }, (t) => t);
-  const input: Artifact = {
-    builderId: 'bench',
-    id: '',
-    files: [file],
-    describe: () => file,
-    destroy: async () => undefined,
-  };
-  const temp = new TempSpace();
-  const build = {
-    name: 'bench',
-    builderType: 'null',
-    sourceName: 'bench',
-    buildBlockName: '',
-    debug: false,
-    force: false,
-    onError: 'cleanup' as const,
-    runUuid: 'bench',
-    cwd: dir,
-  };
-  return timeAsync(async () => {
-    await pp.postProcess({ signal: new AbortController().signal, ui, build, temp }, input);
-  });
+/** CPU seconds (user+sys) of this process's reaped children so far: /proc/self/stat's cutime + cstime. */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // clock ticks: 100 a second on Linux
 }
 
-function packerCompress(file: string, output: string): number | undefined {
-  if (!havePacker) return undefined;
-  const template = join(dir, 'compress.json');
+interface CommandRun {
+  ms: number;
+  cpu: number;
+}
+
+/** Runs a command to completion; its wall time and the CPU time of its whole process tree. */
+function runCommand(command: string, args: string[]): CommandRun {
+  const cpu = childrenCpuSeconds();
+  const t = performance.now();
+  const r = spawnSync(command, args, {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CHECKPOINT_DISABLE: '1', KILN_NO_REBUILD: '1' },
+  });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
+  return { ms, cpu: childrenCpuSeconds() - cpu };
+}
+
+/** The same compress template for both tools: artifice hands the file to compress, as a build would. */
+function compressTemplate(name: string, file: string, output: string): string {
+  const template = join(dir, name);
   writeFileSync(
     template,
     JSON.stringify({
@@ -126,14 +125,51 @@ function packerCompress(file: string, output: string): number | undefined {
       ],
     }),
   );
-  const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
-  return time(() => {
-    const r = spawnSync(PACKER, ['build', '-color=false', template], { cwd: dir, env, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error('packer compress failed');
-  });
+  return template;
 }
 
-function hyperfine(commands: string[]): number[] | undefined {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Interleaved runs of both tools (which goes first alternates), each run printed with the load. */
+function compressRuns(file: string, runs: number): void {
+  const kilnTemplate = compressTemplate('compress-kiln.json', file, join(dir, 'k.tar.gz'));
+  const packerTemplate = compressTemplate('compress-packer.json', file, join(dir, 'p.tar.gz'));
+  const kilnArgs = [join(root, 'bin/kiln.cjs'), 'build', '-color=false', kilnTemplate];
+  const packerArgs = ['build', '-color=false', packerTemplate];
+  const kiln: CommandRun[] = [];
+  const packer: CommandRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const load = loadavg()[0].toFixed(1);
+    const order = i % 2 === 0 ? ['kiln', 'packer'] : ['packer', 'kiln'];
+    for (const tool of order) {
+      if (tool === 'kiln') kiln.push(runCommand(process.execPath, kilnArgs));
+      else if (havePacker) packer.push(runCommand(PACKER, packerArgs));
+    }
+    const k = kiln[kiln.length - 1];
+    const p = packer[packer.length - 1];
+    console.log(
+      `  run ${i + 1} (load ${load}): kiln ${seconds(k.ms)} (cpu ${k.cpu.toFixed(2)} s)` +
+        (p ? `, packer ${seconds(p.ms)} (cpu ${p.cpu.toFixed(2)} s)` : ''),
+    );
+  }
+  const kMs = median(kiln.map((r) => r.ms));
+  const pMs = packer.length ? median(packer.map((r) => r.ms)) : undefined;
+  report(`compress ${sizeMb} MiB to tar.gz, median of ${runs}`, kMs, 'packer-1.6.6', pMs);
+  console.log(
+    `  cpu (user+sys) median: kiln ${median(kiln.map((r) => r.cpu)).toFixed(2)} s` +
+      (packer.length ? `, packer ${median(packer.map((r) => r.cpu)).toFixed(2)} s` : ''),
+  );
+  console.log(
+    `  sizes: kiln ${statSync(join(dir, 'k.tar.gz')).size}` +
+      (packer.length ? `, packer ${statSync(join(dir, 'p.tar.gz')).size}` : ''),
+  );
+}
+
+function hyperfine(commands: string[]): Array<{ median: number; cpu: number }> | undefined {
   const out = join(dir, 'hyperfine.json');
   const r = spawnSync('hyperfine', ['-N', '-w', '2', '-r', '10', '--export-json', out, ...commands], {
     cwd: dir,
@@ -141,13 +177,18 @@ function hyperfine(commands: string[]): number[] | undefined {
     env: { ...process.env, CHECKPOINT_DISABLE: '1', KILN_NO_REBUILD: '1' },
   });
   if (r.status !== 0) return undefined;
-  const results = (JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ median: number }> }).results;
-  return results.map((x) => x.median * 1000);
+  const results = (
+    JSON.parse(readFileSync(out, 'utf8')) as {
+      results: Array<{ median: number; user: number; system: number }>;
+    }
+  ).results;
+  return results.map((x) => ({ median: x.median * 1000, cpu: x.user + x.system }));
 }
 
 async function main(): Promise<void> {
   console.log(
-    `machine: ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)} (shared: figures are provisional)`,
+    `machine: ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)} (shared: figures are provisional); ` +
+      `NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}`,
   );
   const big = join(dir, 'big.bin');
   makeFile(big, sizeMb);
@@ -155,18 +196,8 @@ async function main(): Promise<void> {
   // Warm the page cache so both sides read from memory.
   spawnSync('cat', [big], { stdio: ['ignore', 'ignore', 'ignore'] });
 
-  // 1. compress to tar.gz (best of two runs each)
-  const k1 = Math.min(
-    await kilnCompress(big, join(dir, 'k.tar.gz')),
-    await kilnCompress(big, join(dir, 'k.tar.gz')),
-  );
-  const p1a = packerCompress(big, join(dir, 'p.tar.gz'));
-  const p1 = p1a === undefined ? undefined : Math.min(p1a, packerCompress(big, join(dir, 'p.tar.gz'))!);
-  report(`compress ${sizeMb} MiB to tar.gz`, k1, 'packer-1.6.6', p1);
-  if (existsSync(join(dir, 'p.tar.gz')))
-    console.log(
-      `  sizes: kiln ${statSync(join(dir, 'k.tar.gz')).size}, packer ${statSync(join(dir, 'p.tar.gz')).size}`,
-    );
+  // 1. compress to tar.gz, as commands
+  compressRuns(big, Number(process.env.KILN_BENCH_RUNS ?? 5));
 
   // 2. sha256
   const k2 = Math.min(
@@ -184,10 +215,10 @@ async function main(): Promise<void> {
     join(dir, 'empty.json'),
     JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }] }),
   );
-  const kiln = `${process.execPath} ${join(root, 'bin/kiln.mjs')} build -color=false empty.json`;
+  const kiln = `${process.execPath} ${join(root, 'bin/kiln.cjs')} build -color=false empty.json`;
   const probe = spawnSync(
     process.execPath,
-    [join(root, 'bin/kiln.mjs'), 'build', '-color=false', 'empty.json'],
+    [join(root, 'bin/kiln.cjs'), 'build', '-color=false', 'empty.json'],
     {
       cwd: dir,
       encoding: 'utf8',
@@ -199,8 +230,13 @@ async function main(): Promise<void> {
     );
   } else {
     const medians = hyperfine([kiln, ...(havePacker ? [`${PACKER} build -color=false empty.json`] : [])]);
-    if (medians) report('empty null build (median of 10)', medians[0], 'packer-1.6.6', medians[1]);
-    else console.log('empty null build: hyperfine not available; skipped');
+    if (medians) {
+      report('empty null build (median of 10)', medians[0].median, 'packer-1.6.6', medians[1]?.median);
+      console.log(
+        `  cpu (user+sys) mean: kiln ${(medians[0].cpu * 1000).toFixed(0)} ms` +
+          (medians[1] ? `, packer ${(medians[1].cpu * 1000).toFixed(0)} ms` : ''),
+      );
+    } else console.log('empty null build: hyperfine not available; skipped');
   }
 }
 

@@ -83,12 +83,19 @@ function warmCodeCache() {
     mkdirSync(hcl);
     writeFileSync(join(hcl, 'build.pkr.hcl'), WARM_HCL);
     writeFileSync(join(work, 'template.json'), WARM_JSON);
+    // A null build with no communicator and no post-processor: the build session, runner and printer,
+    // which every `kiln build` runs, go into the full bundle's cache too.
+    writeFileSync(
+      join(work, 'null.json'),
+      JSON.stringify({ builders: [{ type: 'null', communicator: 'none' }] }),
+    );
     const commands = [
       ['validate', hcl],
       ['validate', '-syntax-only', hcl],
       ['validate', join(work, 'template.json')],
       ['fmt', '-check', hcl],
     ];
+    const fullOnly = [['build', '-color=false', join(work, 'null.json')]];
     for (const bundle of ['template', 'full']) {
       spawnSync(process.execPath, [join(root, 'bin/kiln.cjs')], {
         cwd: work,
@@ -97,7 +104,7 @@ function warmCodeCache() {
           NODE_OPTIONS: '',
           KILN_NO_REBUILD: '1',
           KILN_BUNDLE: bundle,
-          KILN_CODE_CACHE_WARMUP: JSON.stringify(commands),
+          KILN_CODE_CACHE_WARMUP: JSON.stringify(bundle === 'full' ? [...commands, ...fullOnly] : commands),
         },
         stdio: 'ignore',
         timeout: 60_000,

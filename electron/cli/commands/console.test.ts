@@ -162,6 +162,9 @@ const JSON_EXPRESSIONS = [
   '{{ isotime "2006" | len }}',
   '{{ printf "%03d" 7 }}',
   '{{ if eq (user `name`) "kiln" }}yes{{ else }}no{{ end }}',
+  // Packer's UI masks a sensitive variable's text wherever it is printed.
+  '{{user `secret`}}',
+  'before-{{user `secret`}}-after',
 ];
 
 describe.skipIf(!hasPacker)('kiln console beside packer console', () => {

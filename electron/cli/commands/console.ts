@@ -7,6 +7,7 @@ import { loadTemplate } from '../../engine/template/load';
 import { evalHclConsole } from '../../engine/template/hcl2/console';
 import type { LoadedHclTemplate } from '../../engine/template/hcl2/load';
 import { evalJsonConsole, formatConsoleError } from '../../engine/template/json/console';
+import { Masker } from '../../engine/build/mask';
 import type { LoadedJsonTemplate } from '../../engine/template/json/load';
 import { hasErrors } from '../../engine/template/source';
 import { nodeHost } from '../../engine/node-host';
@@ -49,14 +50,16 @@ export const consoleCommand: Command = {
     const lines = createInterface({ input: io.stdin, terminal: false });
     if (interactive) io.stdout.write('> ');
     let status = 0;
+    // JSON mode prints as Packer's UI does, through its secret filter; HCL marks sensitive values itself.
+    const masker = new Masker(template?.format === 'json' ? template.sensitiveValues : []);
     for await (const line of lines) {
       if (template?.format === 'json') {
         const r = evalJsonConsole(line, template as LoadedJsonTemplate, host);
         if (r.exit) break;
         if (r.error !== undefined) {
-          io.stdout.write(`${formatConsoleError(r.error)}\n`);
+          io.stdout.write(`${masker.mask(formatConsoleError(r.error))}\n`);
           status = 1;
-        } else if (line.trim() !== '') io.stdout.write(`${r.output}\n`);
+        } else if (line.trim() !== '') io.stdout.write(`${masker.mask(r.output)}\n`);
       } else {
         const r = evalHclConsole(line, template as LoadedHclTemplate | undefined, host);
         if (r.exit) break;

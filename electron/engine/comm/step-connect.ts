@@ -3,8 +3,6 @@
  * list to reach the machine. The connected communicator goes in state under COMMUNICATOR, and what
  * provisioners may template on (Host, Port, User, Password, SSHPublicKey, ...) under COMM_DATA.
  */
-// The default export: Node's ESM loader cannot see ssh2's `utils` as a named export of its CommonJS module.
-import ssh2 from 'ssh2';
 import { formatGoDuration } from '../build/duration';
 import type { CleanupContext, Step, StepAction, StepContext } from '../build/step';
 import { COMM_DATA, COMMUNICATOR, ERROR } from '../build/step';
@@ -14,6 +12,7 @@ import type { CommunicatorConfig } from './config';
 import { readPrivateKeyFile, sshSettings } from './config';
 import { NoneCommunicator } from './none';
 import type { SshCommunicator } from './ssh/client';
+import { ssh2 } from './ssh/ssh2-module';
 import { waitForSsh } from './ssh/wait';
 
 export interface SshKeyPair {
@@ -49,7 +48,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 }
 
 function publicKeyLine(privateKey: string): string {
-  const parsed = ssh2.utils.parseKey(privateKey);
+  const parsed = ssh2().utils.parseKey(privateKey);
   if (parsed instanceof Error) throw new Error(`Error parsing SSH private key: ${parsed.message}`);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   return `${key.type} ${key.getPublicSSH().toString('base64')}\n`;
@@ -81,8 +80,8 @@ export class StepSshKeyGen implements Step {
     const pair = await new Promise<{ private: string; public: string }>((resolve, reject) => {
       const done = (err: Error | null, keys: { private: string; public: string }) =>
         err ? reject(err) : resolve(keys);
-      if (type === 'ed25519') ssh2.utils.generateKeyPair('ed25519', done);
-      else ssh2.utils.generateKeyPair(type, { bits }, done);
+      if (type === 'ed25519') ssh2().utils.generateKeyPair('ed25519', done);
+      else ssh2().utils.generateKeyPair(type, { bits }, done);
     }).catch((err: Error) => {
       const e = new Error(`Error creating temporary SSH key: ${err.message}`);
       ui.error(e.message);

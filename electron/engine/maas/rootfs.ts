@@ -18,7 +18,7 @@ import { partitionDevice, XBOOTLDR_GUID } from './disk/partitions';
 import { Ext4Fs } from './ext4/fs';
 import { aclFromMode, aclToText, parseXattrAcl } from './ext4/xattr';
 import { ExternalCompressor, compressorCommand } from './compress/external';
-import { ParallelGzip } from './compress/pgzip';
+import { ParallelGzip } from '../compress/pgzip';
 import { CountingSink, FileSink, type ByteSink, type FileSinkResult } from './compress/sink';
 import { hostNode, imageNode, mergedNode, replacedContent, type TreeNode } from './fs/tree';
 import { TarWriter, type TarEntry } from './tar/writer';

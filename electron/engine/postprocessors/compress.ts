@@ -1,6 +1,6 @@
 /**
  * The compress post-processor (Packer 1.6.6): archives the artifact's files into `output`, choosing
- * tar/zip and gzip/lz4 from the output's extensions (or `format`), with Packer's messages and errors.
+ * tar/zip and gzip/lz4/bgzf/xz from the output's extensions (or `format`), with Packer's messages and errors.
  */
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -14,8 +14,12 @@ import type {
   PostProcessResult,
   Render,
 } from '../build/components';
+import { ParallelGzip } from '../compress/pgzip';
+import { BgzfWriter } from '../compress/bgzf';
+import { compressorCommand, ExternalCompressor } from '../maas/compress/external';
+import { writeZeroChunks } from '../maas/compress/sink';
 import type { ByteSink } from './archive';
-import { Lz4Frame, ParallelGzip, TAR_END, gzipLevel, tarFileHeader, tarPadding } from './archive';
+import { Lz4Frame, TAR_END, gzipLevel, tarFileHeader, tarPadding } from './archive';
 
 export const COMPRESS_BUILDER_ID = 'packer.post-processor.compress';
 
@@ -72,7 +76,9 @@ export class CompressArtifact implements Artifact {
 }
 
 /** Appends to a file, one write at a time. */
-async function fileSink(path: string): Promise<ByteSink & { close(): Promise<void> }> {
+async function fileSink(
+  path: string,
+): Promise<ByteSink & { close(): Promise<void>; abort(): Promise<void> }> {
   const handle = await open(path, 'w', 0o644);
   let closed = false;
   const close = async () => {
@@ -86,39 +92,49 @@ async function fileSink(path: string): Promise<ByteSink & { close(): Promise<voi
       while (offset < chunk.length) offset += (await handle.write(chunk, offset)).bytesWritten;
     },
     end: close,
+    abort: close,
     close,
   };
 }
 
 const READ_SIZE = 4 * 1024 * 1024;
 
-/** Streams a file's bytes to `sink` in large reads; `onBytes` gets the running total. */
+/** Where the archive's bytes go: a sink, or parallel gzip, which reads the files on its own threads. */
+type ArchiveSink = ByteSink | ParallelGzip;
+
+/** Files opened for the archive; gzip's workers read them until the stream ends, so they close last. */
+type OpenFiles = Array<Awaited<ReturnType<typeof open>>>;
+
+/**
+ * Streams a file's `size` bytes (its size when the tar header was written) to `sink` in large steps;
+ * `onBytes` gets each step. Parallel gzip is given the file's ranges and reads them on its workers.
+ * Returns the file's size after the copy, so a file that grew meanwhile can be refused as Go's tar does.
+ */
 async function copyFile(
   path: string,
-  sink: ByteSink,
+  size: number,
+  sink: ArchiveSink,
+  files: OpenFiles,
   signal: AbortSignal,
   onBytes: (n: number) => void,
 ): Promise<number> {
   const handle = await open(path, 'r');
-  let total = 0;
-  try {
-    for (;;) {
-      if (signal.aborted) throw signal.reason;
-      let bytesRead: number;
-      if (sink instanceof ParallelGzip) bytesRead = await sink.readFrom(handle, READ_SIZE);
-      else {
-        const buffer = Buffer.allocUnsafe(READ_SIZE);
-        bytesRead = (await handle.read(buffer, 0, READ_SIZE, null)).bytesRead;
-        if (bytesRead > 0) await sink.write(buffer.subarray(0, bytesRead));
-      }
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      onBytes(bytesRead);
+  files.push(handle);
+  for (let at = 0; at < size;) {
+    if (signal.aborted) throw signal.reason;
+    const want = Math.min(READ_SIZE, size - at);
+    let n = want;
+    if (sink instanceof ParallelGzip) await sink.writeFile(handle.fd, at, want, path);
+    else {
+      const buffer = Buffer.allocUnsafe(want);
+      n = (await handle.read(buffer, 0, want, at)).bytesRead;
+      if (n === 0) throw new Error(`${path}: the file ended early (it shrank while being compressed)`);
+      await sink.write(buffer.subarray(0, n));
     }
-  } finally {
-    await handle.close();
+    at += n;
+    onBytes(n);
   }
-  return total;
+  return (await handle.stat()).size;
 }
 
 export class CompressPostProcessor implements PostProcessor {
@@ -155,9 +171,6 @@ export class CompressPostProcessor implements PostProcessor {
     }
     const cores = availableParallelism();
     const { archive, algorithm } = this.mode;
-    if (algorithm === 'bgzf' || algorithm === 'xz') {
-      throw new Error(`${algorithm} compression is not supported by Kiln; use .gz or .lz4`);
-    }
     const files = [...input.files];
     const total = files.reduce((n, f) => n + statSync(resolve(build.cwd, f)).size, 0);
     const progress = ui.progress(`compress:${target}`, target, total);
@@ -166,19 +179,41 @@ export class CompressPostProcessor implements PostProcessor {
 
     let file: Awaited<ReturnType<typeof fileSink>> | undefined;
     let gzip: ParallelGzip | undefined;
+    let bgzf: BgzfWriter | undefined;
+    let xz: ExternalCompressor | undefined;
+    const opened: OpenFiles = [];
     try {
       if (archive === 'zip') {
         ui.say(`Zipping ${target}`);
         await this.zip(files, absTarget, build.cwd, signal, onBytes);
       } else {
         file = await fileSink(absTarget);
-        let sink: ByteSink = file;
+        let sink: ArchiveSink = file;
         if (algorithm === 'pgzip') {
           ui.say(`Using pgzip compression with ${cores} cores for ${target}`);
-          sink = gzip = new ParallelGzip(file, gzipLevel(this.config.compression_level), cores);
+          // OS byte 255 (unknown), as Go's gzip writes it.
+          const level = gzipLevel(this.config.compression_level);
+          sink = gzip = new ParallelGzip(file, { level, threads: cores, os: 255 });
         } else if (algorithm === 'lz4') {
           ui.say(`Using lz4 compression with ${cores} cores for ${target}`);
           sink = new Lz4Frame(file);
+        } else if (algorithm === 'bgzf') {
+          ui.say(`Using bgzf compression with ${cores} cores for ${target}`);
+          sink = bgzf = new BgzfWriter(file, gzipLevel(this.config.compression_level), cores);
+        } else if (algorithm === 'xz') {
+          // Packer's Go library is single-threaded; xz-utils with -T0 uses every core for the same format.
+          const out = file;
+          const command = compressorCommand('xz');
+          ui.say(`Using xz compression with ${command.threads} cores for ${target}`);
+          sink = xz = new ExternalCompressor(
+            {
+              write: (c) => out.write(c),
+              writeZeros: (n) => writeZeroChunks(out, n),
+              end: out.end,
+              abort: out.abort,
+            },
+            command,
+          );
         }
         const compression = algorithm || 'no compression';
         if (archive === 'tar') {
@@ -188,12 +223,13 @@ export class CompressPostProcessor implements PostProcessor {
               const abs = resolve(build.cwd, f);
               const stats = statSync(abs);
               await sink.write(tarFileHeader(basename(f), stats));
-              const copied = await copyFile(abs, sink, signal, onBytes);
-              if (copied !== stats.size) throw new Error(`archive/tar: write too long`);
+              const sizeAfter = await copyFile(abs, stats.size, sink, opened, signal, onBytes);
+              if (sizeAfter > stats.size) throw new Error(`archive/tar: write too long`);
               const pad = tarPadding(stats.size);
               if (pad) await sink.write(Buffer.alloc(pad));
             }
             await sink.write(TAR_END);
+            await sink.end();
           } catch (err) {
             if (signal.aborted) throw err;
             throw new Error(`Error creating tar: ${(err as Error).message}`, { cause: err });
@@ -205,16 +241,20 @@ export class CompressPostProcessor implements PostProcessor {
             );
           }
           ui.say(`Archiving ${files[0]} with ${compression}`);
-          await copyFile(resolve(build.cwd, files[0]), sink, signal, onBytes);
+          const abs = resolve(build.cwd, files[0]);
+          await copyFile(abs, statSync(abs).size, sink, opened, signal, onBytes);
+          await sink.end();
         }
-        await sink.end();
       }
     } catch (err) {
       await gzip?.abort();
+      bgzf?.abort();
+      await xz?.abort();
       await file?.close();
       rmSync(absTarget, { force: true });
       throw err;
     } finally {
+      await Promise.all(opened.map((h) => h.close()));
       progress.done();
     }
     ui.say(`Archive ${target} completed`);

@@ -38,6 +38,11 @@ export interface ConfigRanges {
    * the component schema can tell `x { }` from `x = { }` as hcldec does. Absent: no such information.
    */
   blocks?: Record<string, true>;
+  /**
+   * HCL2 only: the paths of `dynamic` blocks that expanded to no block (empty `for_each`), so the
+   * component schema still checks that such a block type exists, as Packer does. Absent: none.
+   */
+  emptyBlocks?: Record<string, true>;
 }
 
 /** A configuration together with where its parts were written. */

@@ -8,8 +8,7 @@ import type { Socket } from 'node:net';
 import { basename, join, posix, relative } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client } from 'ssh2';
-import type { AnyAuthMethod, AuthenticationType, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type {
   Communicator,
   RemoteCommand,
@@ -18,6 +17,7 @@ import type {
   UploadSource,
 } from '../communicator';
 import { CMD_DISCONNECT } from '../communicator';
+import { ssh2 } from './ssh2-module';
 import type { InteractiveShell, ShellOptions, ShellSession } from '../../build/live';
 import { ChannelReader, scpReceiveFile, scpReceiveTree, scpSendFile, scpSendTree } from './scp';
 
@@ -109,7 +109,7 @@ function authMethods(auth: SshAuth): AnyAuthMethod[] {
 /** Performs the SSH handshake over `socket`; the error texts follow Go's x/crypto/ssh. */
 export function handshake(socket: Socket, options: SshConnectOptions): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2().Client)();
     const methods = authMethods(options);
     const attempted: AuthenticationType[] = [];
     let settled = false;

@@ -18,6 +18,7 @@ import { parseHclFile, parseHclTemplate } from './syntax';
 import { typeConstraint } from './typeexpr';
 import { DYNAMIC, STRING } from './types';
 import { SENSITIVE, Value } from './values';
+import { PACKER_COMPAT_VERSION } from '../../version';
 
 // `../shared/corpus` from the repository root; a worktree under /work/wt/<name> finds it one level higher.
 const repoRoot = resolve(__dirname, '../../../..');
@@ -120,7 +121,10 @@ function evaluateFolder(
     var: Value.object(variables),
     data: Value.object([...data].map(([t, names]) => [t, Value.object(names)] as [string, Value])),
     path: Value.object({ cwd: Value.string(CORPUS), root: Value.string(dir) }),
-    packer: Value.object({ version: Value.string('1.11.2'), iterationID: Value.unknown(STRING) }),
+    packer: Value.object({
+      version: Value.string(PACKER_COMPAT_VERSION),
+      iterationID: Value.unknown(STRING),
+    }),
   };
   const functions = packerFunctions();
   const context = (locals: Map<string, Value>, extra: Record<string, Value> = {}): EvalContext => ({

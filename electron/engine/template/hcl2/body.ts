@@ -3,11 +3,11 @@
  * every component receives, recording where each key and value was written.
  */
 import type { Block, Body, Expression } from '../hcl/ast';
-import type { ConfigObject, ConfigRanges, ConfigValue } from '../config';
+import { UNKNOWN, type ConfigObject, type ConfigRanges, type ConfigValue } from '../config';
 import type { Diagnostic, Range } from '../source';
 import { error } from '../source';
 import type { Scope } from './evaluation';
-import { elementsOf, evaluate, isKnown, objectValue, toConfig } from './evaluation';
+import { elementsOf, evaluate, objectValue, toConfig, unknownValue, type Value } from './evaluation';
 
 export interface BodyConversion {
   config: ConfigObject;
@@ -58,13 +58,14 @@ function convertInto(
   config: ConfigObject,
   ranges: ConfigRanges,
   diagnostics: Diagnostic[],
+  allUnknown = false,
 ): void {
   for (const attr of body.attributes) {
     if (exclude.has(attr.name)) continue;
     const { value, diagnostics: diags } = evaluate(attr.expr, scope);
     diagnostics.push(...diags);
     const path = prefix + attr.name;
-    config[attr.name] = toConfig(value);
+    config[attr.name] = allUnknown ? UNKNOWN : toConfig(value);
     ranges.keys[path] = attr.nameRange;
     ranges.values[path] = attr.expr.range;
     if (attr.expr.kind === 'Tuple' || attr.expr.kind === 'Object')
@@ -72,14 +73,14 @@ function convertInto(
   }
   for (const block of body.blocks) {
     if (block.type === 'dynamic') {
-      expandDynamic(block, scope, prefix, config, ranges, diagnostics);
+      expandDynamic(block, scope, prefix, config, ranges, diagnostics, allUnknown);
       continue;
     }
     const nested: ConfigObject = {};
     const before = config[block.type];
     const index = before === undefined ? undefined : Array.isArray(before) ? before.length : 1;
     const path = prefix + block.type + (index === undefined ? '' : `.${index}`);
-    convertInto(block.body, scope, new Set(), `${path}.`, nested, ranges, diagnostics);
+    convertInto(block.body, scope, new Set(), `${path}.`, nested, ranges, diagnostics, allUnknown);
     ranges.keys[path] = block.typeRange;
     ranges.values[path] = block.range;
     (ranges.blocks ??= {})[prefix + block.type] = true;
@@ -94,6 +95,7 @@ function expandDynamic(
   config: ConfigObject,
   ranges: ConfigRanges,
   diagnostics: Diagnostic[],
+  allUnknown: boolean,
 ): void {
   const label = block.labels[0];
   if (!label || block.labels.length !== 1) {
@@ -140,7 +142,27 @@ function expandDynamic(
   }
   const { value: collection, diagnostics: diags } = evaluate(forEach.expr, scope);
   diagnostics.push(...diags);
-  if (!isKnown(collection)) return;
+  const addBlock = (inner: Scope, unknownContent: boolean) => {
+    const nested: ConfigObject = {};
+    const before = config[label.value];
+    const index = before === undefined ? undefined : Array.isArray(before) ? before.length : 1;
+    const path = prefix + label.value + (index === undefined ? '' : `.${index}`);
+    convertInto(content.body, inner, new Set(), `${path}.`, nested, ranges, diagnostics, unknownContent);
+    ranges.keys[path] = block.typeRange;
+    ranges.values[path] = content.range;
+    (ranges.blocks ??= {})[prefix + label.value] = true;
+    addBlockValue(config, label.value, nested);
+  };
+  const withIterator = (key: Value, value: Value): Scope => ({
+    ...scope,
+    variables: { ...scope.variables, [iterator]: objectValue({ key, value }) },
+  });
+  // Unknown for_each (or content under one): like HCL's dynblock, one block whose arguments are all
+  // unknown, so its block type and argument names are still checked against the component's schema.
+  if (allUnknown || !collection.unmarkDeep()[0].isKnown()) {
+    addBlock(withIterator(unknownValue(), unknownValue()), true);
+    return;
+  }
   const elements = elementsOf(collection);
   if (!elements) {
     diagnostics.push(
@@ -152,27 +174,22 @@ function expandDynamic(
     );
     return;
   }
-  for (const [key, value] of elements) {
-    const inner: Scope = {
-      ...scope,
-      variables: { ...scope.variables, [iterator]: objectValue({ key, value }) },
-    };
-    const nested: ConfigObject = {};
-    const before = config[label.value];
-    const index = before === undefined ? undefined : Array.isArray(before) ? before.length : 1;
-    const path = prefix + label.value + (index === undefined ? '' : `.${index}`);
-    convertInto(content.body, inner, new Set(), `${path}.`, nested, ranges, diagnostics);
-    ranges.keys[path] = block.typeRange;
-    ranges.values[path] = content.range;
-    (ranges.blocks ??= {})[prefix + label.value] = true;
-    addBlockValue(config, label.value, nested);
+  if (elements.length === 0) {
+    // No block, but the block type must still exist ("Blocks of type ... are not expected here").
+    const path = prefix + label.value;
+    if (config[label.value] === undefined && ranges.keys[path] === undefined)
+      ranges.keys[path] = block.typeRange;
+    (ranges.blocks ??= {})[path] = true;
+    (ranges.emptyBlocks ??= {})[path] = true;
+    return;
   }
+  for (const [key, value] of elements) addBlock(withIterator(key, value), false);
 }
 
 /** Converts a body; `exclude` lists meta-arguments handled by the loader (only, except, ...). */
 export function bodyToConfig(body: Body, scope: Scope, exclude: readonly string[] = []): BodyConversion {
   const config: ConfigObject = {};
-  const ranges: ConfigRanges = { block: body.range, keys: {}, values: {}, blocks: {} };
+  const ranges: ConfigRanges = { block: body.range, keys: {}, values: {}, blocks: {}, emptyBlocks: {} };
   const diagnostics: Diagnostic[] = [];
   convertInto(body, scope, new Set(exclude), '', config, ranges, diagnostics);
   return { config, ranges, diagnostics };
@@ -209,6 +226,7 @@ export function mergeSourceOverrides(
       keys: { ...base.ranges.keys, ...added.ranges.keys },
       values: { ...base.ranges.values, ...added.ranges.values },
       blocks: { ...base.ranges.blocks, ...added.ranges.blocks },
+      emptyBlocks: { ...base.ranges.emptyBlocks, ...added.ranges.emptyBlocks },
     },
     diagnostics,
   };

@@ -66,6 +66,38 @@ function errors(t: LoadedTemplate): string[] {
 }
 
 describe('loadHclTemplate', () => {
+  it('masks the values of sensitive locals as it does sensitive variables', () => {
+    const t = load({
+      '/t/a.pkr.hcl': `
+variable "token" {
+  type      = string
+  default   = "tok-1"
+  sensitive = true
+}
+local "pw" {
+  expression = "hunter22"
+  sensitive  = true
+}
+local "pair" {
+  expression = ["p1", "p2", ""]
+  sensitive  = true
+}
+locals {
+  open = "visible"
+}
+source "null" "n" {
+  communicator = "none"
+}
+build {
+  sources = ["source.null.n"]
+}
+`,
+    });
+    expect(errors(t)).toEqual([]);
+    expect([...t.sensitiveValues].sort()).toEqual(['hunter22', 'p1', 'p2', 'tok-1']);
+    expect(t.locals.find((l) => l.name === 'pw')?.display).toBe('<sensitive>');
+  });
+
   it('loads variables, locals, builds and provisioners as Packer does (transcript hcl1)', () => {
     const t = load({ '/t/build.pkr.hcl': hcl1 });
     expect(errors(t)).toEqual([]);

@@ -33,6 +33,7 @@ import {
   asNumber,
   asString,
   asStringList,
+  collectStrings,
   display,
   evaluate,
   isKnown,
@@ -621,7 +622,13 @@ export function loadHclTemplate(
     builds: plans,
     requiredPlugins: packerBlock.plugins,
     hcl: { scope: baseScope },
-    sensitiveValues: variables.sensitiveValues,
+    // Logs mask these texts: sensitive variables' and sensitive locals' (`local "x" { sensitive = true }`).
+    sensitiveValues: [
+      ...variables.sensitiveValues,
+      ...[...locals.sensitive].flatMap((name) =>
+        collectStrings(locals.values[name] ?? unknownValue()).filter((s) => s !== ''),
+      ),
+    ],
     diagnostics,
   };
 }

@@ -181,7 +181,26 @@ class Decoder {
       });
       if (topLevel && !interpolate && this.options.checkTemplate) this.checkTemplates(raw[key], keyPath, key);
     }
+    if (this.dialect === 'hcl') this.checkEmptyDynamicBlocks(fields, raw, prefix, topLevel);
     return out;
+  }
+
+  /** `dynamic "T"` blocks that expanded to nothing: Packer still rejects a block type T the schema lacks. */
+  private checkEmptyDynamicBlocks(
+    fields: FieldMap,
+    raw: ConfigObject,
+    prefix: string,
+    topLevel: boolean,
+  ): void {
+    const empty = this.located.ranges.emptyBlocks;
+    if (!empty) return;
+    for (const path of Object.keys(empty)) {
+      if (!path.startsWith(prefix)) continue;
+      const name = path.slice(prefix.length);
+      if (name.includes('.') || name in raw) continue;
+      if (Object.hasOwn(fields, name)) this.checkHclSyntax(fields[name].type, path, name);
+      else if (!(topLevel && this.isIgnoredKey(name))) this.unknownKey(fields, raw, prefix, name);
+    }
   }
 
   /** Keys the template loader owns (type, name, meta-arguments) and Packer's internal `packer_*`. */

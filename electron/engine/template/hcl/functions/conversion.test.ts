@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { displayValue } from '../display';
+import { evaluate } from '../eval';
+import { parseHclExpression } from '../syntax';
 import { STRING, typeString } from '../types';
 import { Value } from '../values';
-import { b, evalCall, list, n, numbers, problem, s, show, value } from './test-support';
+import { packerFunctions } from './index';
+import { b, evalCall, list, n, numbers, problem, s, show, strings, value } from './test-support';
+
+/** Evaluates expression text as `packer console` does; fails the test on diagnostics. */
+function consoleShow(text: string): string {
+  const parsed = parseHclExpression(text, '<console-input>');
+  const r = evaluate(parsed.expr, { variables: {}, functions: packerFunctions() });
+  const problems = [...parsed.diagnostics, ...r.diagnostics];
+  if (problems.length > 0) throw new Error(problems.map((d) => d.detail).join(' | '));
+  return displayValue(r.value);
+}
 
 // Unless noted, expected texts were produced by Debian's packer 1.6.6 (`packer console`).
 describe('convert', () => {
@@ -26,6 +39,71 @@ describe('convert', () => {
     );
     expect(problem('convert', s('x'), b.ref('strin'))).toBe(
       'The keyword "strin" is not a valid type specification.',
+    );
+  });
+});
+
+describe("convert, with the examples of Packer's convert documentation", () => {
+  // Outputs checked with packer 1.6.6's console, one expression at a time.
+  it('converts between primitives and to collection types', () => {
+    expect(show('convert', n(3), b.ref('string'))).toBe('3');
+    expect(show('convert', s('3'), b.ref('number'))).toBe('3');
+    expect(show('convert', s('false'), b.ref('bool'))).toBe('false');
+    expect(show('convert', b.bool(false), b.ref('string'))).toBe('false');
+    expect(show('convert', list(s('a'), s('b'), n(3)), b.call('list', b.ref('string')))).toBe(
+      '[\n  "a",\n  "b",\n  "3",\n]',
+    );
+    expect(show('convert', strings('c', 'b', 'b'), b.call('set', b.ref('any')))).toBe('[\n  "b",\n  "c",\n]');
+    expect(show('convert', b.obj(['a', s('foo')], ['b', b.bool(true)]), b.call('map', b.ref('string')))).toBe(
+      '{\n  "a" = "foo"\n  "b" = "true"\n}',
+    );
+  });
+
+  it('rejects the bare `list`, `set` and `map` the documentation shows, as Packer does', () => {
+    for (const kind of ['list', 'set', 'map']) {
+      expect(problem('convert', strings('a'), b.ref(kind))).toBe(
+        `The ${kind} type constructor requires one argument specifying the element type.`,
+      );
+    }
+  });
+});
+
+describe('Terraform-only conversion and set functions', () => {
+  // packer 1.6.6 and Packer's function table up to 1.16 have none of these: "There is no function named".
+  it('are unknown, as in Packer, with a note on what to write instead', () => {
+    const tolist = problem('tolist', numbers(1));
+    expect(tolist.split('\n')[0]).toBe('There is no function named "tolist".');
+    expect(tolist).toContain('write convert(value, list(any))');
+    expect(problem('tonumber', s('x'))).toContain('write convert(value, number)');
+    expect(problem('setsubtract', numbers(1), numbers(2))).toContain('[for v in a : v if !contains(b, v)]');
+    expect(problem('sensitive', n(1))).toContain('`sensitive = true` in its variable block');
+    for (const name of ['toset', 'tomap', 'tostring', 'tobool', 'one', 'transpose', 'nonsensitive']) {
+      expect(problem(name, n(1))).toContain(
+        `"${name}" is a Terraform function; Packer templates do not have it`,
+      );
+    }
+  });
+
+  it('are written with convert, for expressions and the set functions Packer has', () => {
+    // The replacements the notes suggest give what Terraform's functions would (Terraform's docs' examples).
+    expect(show('convert', strings('a', 'b', 'c'), b.call('list', b.ref('any')))).toBe(
+      '[\n  "a",\n  "b",\n  "c",\n]',
+    );
+    expect(show('convert', strings('c', 'b', 'b'), b.call('set', b.ref('any')))).toBe('[\n  "b",\n  "c",\n]');
+    expect(problem('convert', s('hello'), b.ref('number'))).toBe(
+      'Invalid value for "value" parameter: a number is required.',
+    );
+    // Terraform's transpose and setsubtract examples; outputs checked with packer 1.6.6's console.
+    const m = '{"a" = ["1", "2"], "b" = ["2", "3"]}';
+    expect(
+      consoleShow(
+        `{ for v in distinct(flatten(values(${m}))) : v => [for k, vs in ${m} : k if contains(vs, v)] }`,
+      ),
+    ).toBe('{\n  "1" = [\n    "a",\n  ]\n  "2" = [\n    "a",\n    "b",\n  ]\n  "3" = [\n    "b",\n  ]\n}');
+    expect(consoleShow('[for v in ["a", "b", "c"] : v if !contains(["b"], v)]')).toBe('[\n  "a",\n  "c",\n]');
+    expect(consoleShow('length([]) == 0 ? null : [][0]')).toBe('null');
+    expect(show('setunion', strings('a', 'b'), strings('b', 'c'), strings('d'))).toBe(
+      '[\n  "a",\n  "b",\n  "c",\n  "d",\n]',
     );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * CRC-32 (the gzip polynomial) combination, after zlib's crc32_combine: the CRC of A‖B from crc(A),
- * crc(B) and |B| in O(log |B|). Parallel gzip uses it to account for long zero runs without hashing them.
+ * crc(B) and |B| in O(log |B|). Parallel gzip (pgzip.ts) joins the CRCs of its blocks with it.
  */
 const POLY = 0xedb88320;
 
