@@ -114,7 +114,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     commands: ['xz'],
     versionArgs: ['--version'],
     debianPackage: 'xz-utils',
-    neededFor: 'MAAS artifacts txz, ddxz, ddtxz (making and checking them) and reading .xz images',
+    neededFor:
+      'MAAS artifacts txz, ddxz, ddtxz (making and checking them), .xz output of the compress post-processor, and reading .xz images',
   },
   {
     id: 'bzip2',
