@@ -22,6 +22,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./maas')).maasCommand,
   },
   {
+    name: 'doctor',
+    synopsis: 'Checks that the tools Kiln needs are installed',
+    load: async () => (await import('./doctor')).doctorCommand,
+  },
+  {
     name: 'inspect-image',
     synopsis: 'Shows what an ISO, tarball or disk image holds',
     load: async () => (await import('./inspect-image')).inspectImageCommand,

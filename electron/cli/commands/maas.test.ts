@@ -3,7 +3,7 @@
  * Most run the command in-process through `main()` with captured streams; the last ones run the bundled
  * CLI as a real process (exit status, no stack trace, memory of a large upload).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,6 +19,8 @@ import { storedFileProblems } from '../../engine/maas/fake-region/testing';
 import type { CliIo } from '../io';
 import { main } from '../main';
 import { UploadProgressPrinter, renderLine } from './maas-progress';
+import { MAAS_FILETYPES } from '../../engine/maas/types';
+import { MAAS_IMAGE_EXTENSIONS } from '../../engine/template/schema/components/pp-maas-image';
 import { filetypeFromName } from './maas';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -30,9 +32,26 @@ let imageData: Buffer;
 beforeAll(async () => {
   region = await startFakeRegion();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-maas-cli-'));
-  imageData = randomBytes(9 * 1024 * 1024 + 99);
+  // A root tarball the readiness check passes (GNU tar, as packer-maas makes them), 9 MiB of it
+  // incompressible so that the upload takes several chunks.
+  const root = path.join(tmp, 'root');
+  const tree: Record<string, string | Buffer> = {
+    'etc/os-release':
+      'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nPRETTY_NAME="Ubuntu 24.04 LTS"\n',
+    'etc/machine-id': '',
+    'etc/shadow': 'root:*:19000:0:99999:7:::\n',
+    'etc/cloud/cloud.cfg': 'datasource_list: [MAAS]\n',
+    'usr/bin/cloud-init': '#!/usr/bin/python3\n',
+    'usr/sbin/netplan': '#!/usr/bin/python3\n',
+    'opt/payload': randomBytes(9 * 1024 * 1024 + 99),
+  };
+  for (const [rel, content] of Object.entries(tree)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content, { mode: 0o755 });
+  }
   image = path.join(tmp, 'custom-cloudimg.tar.gz');
-  fs.writeFileSync(image, imageData);
+  execFileSync('tar', ['-czf', image, '--numeric-owner', '-C', root, '.']);
+  imageData = fs.readFileSync(image);
 });
 afterAll(async () => {
   await region.close();
@@ -229,7 +248,16 @@ describe('kiln maas upload / list / delete', () => {
     );
     noStack(arch.stderr);
     const name = await kiln(
-      ['maas', 'upload', '--name', 'ubuntu/noble', '--architecture', 'amd64/generic', image],
+      [
+        'maas',
+        'upload',
+        '--skip-readiness-check',
+        '--name',
+        'ubuntu/noble',
+        '--architecture',
+        'amd64/generic',
+        image,
+      ],
       { env: env() },
     );
     expect(name.stderr).toContain('  name: ubuntu/noble is a reserved name\n');
@@ -428,6 +456,96 @@ describe('progress display', () => {
     expect(filetypeFromName('rocky.tar.xz')).toBe('txz');
     expect(filetypeFromName('image.qcow2')).toBeUndefined();
   });
+
+  it("infers every MAAS filetype from its own extension and from the maas-image post-processor's", () => {
+    const own = Object.fromEntries(MAAS_FILETYPES.map((t) => [t, filetypeFromName(`img.${t}`)]));
+    expect(own).toEqual(Object.fromEntries(MAAS_FILETYPES.map((t) => [t, t])));
+    const written = Object.fromEntries(
+      MAAS_FILETYPES.map((t) => [t, filetypeFromName(`build${MAAS_IMAGE_EXTENSIONS[t]}`)]),
+    );
+    expect(written).toEqual(Object.fromEntries(MAAS_FILETYPES.map((t) => [t, t])));
+    const cases: Record<string, string | undefined> = {
+      'IMG.DDGZ': 'ddgz',
+      'a.dd.tgz': 'ddtgz',
+      'a.img.tar.gz': 'ddtgz',
+      'a.raw.tbz2': 'ddtbz',
+      'a.ddtbz2': 'ddtbz',
+      'a.img.txz': 'ddtxz',
+      'a.img.tar': 'ddtar',
+      'a.img.xz': 'ddxz',
+      'a.raw.bz2': 'ddbz2',
+      'a.raw': 'ddraw',
+      'a.tbz2': 'tbz',
+      'a.tar.bz2': 'tbz',
+      'a.txz': 'txz',
+      'a.tgz': 'tgz',
+      'a.tar': undefined,
+      'a.gz': undefined,
+      'a.iso': undefined,
+      '.tgz': undefined,
+      ddgz: undefined,
+    };
+    expect(Object.fromEntries(Object.keys(cases).map((n) => [n, filetypeFromName(n)]))).toEqual(cases);
+  });
+});
+
+describe('kiln maas upload runs the readiness check first', () => {
+  const env = () => ({ KILN_MAAS_URL: region.url, KILN_MAAS_API_KEY: region.apiKey });
+  const upload = (name: string, file: string, ...extra: string[]) =>
+    kiln(['maas', 'upload', ...extra, '--name', name, '--architecture', 'amd64/generic', file], {
+      env: env(),
+    });
+
+  it('refuses gzip data that is no MAAS image, with the findings kiln maas check prints, sending nothing', async () => {
+    const bogus = path.join(tmp, 'img.ddgz');
+    execFileSync('sh', ['-c', `head -c 200000 /dev/urandom | gzip -c > ${JSON.stringify(bogus)}`]);
+    const check = await kiln(['maas', 'check', '--filetype', 'ddgz', '--name', 'custom/foo', bogus]);
+    expect(check.code).toBe(1);
+    const requests = region.requests.length;
+    const resources = region.resources().length;
+    for (const extra of [[], ['--filetype', 'tgz']]) {
+      const r = await upload('custom/foo', 'img.ddgz', ...extra);
+      expect(r).toMatchObject({ code: 1, stdout: '' });
+      const filetype = extra.length ? 'tgz' : 'ddgz';
+      const report = (await kiln(['maas', 'check', '--filetype', filetype, '--name', 'custom/foo', bogus]))
+        .stdout;
+      expect(r.stderr).toBe(
+        `Checking ${bogus} before the upload (--skip-readiness-check skips this)...\n${report}` +
+          `kiln maas upload: img.ddgz is not ready for MAAS (filetype); nothing was sent to ${region.url}. Fix it, or pass --skip-readiness-check to upload it anyway.\n`,
+      );
+      expect(r.stderr).toContain(
+        `ERROR [filetype]: ${bogus} is neither a tarball nor a disk image (gzip data that is neither)\n`,
+      );
+    }
+    expect(region.requests.length).toBe(requests);
+    expect(region.resources().length).toBe(resources);
+
+    const forced = await upload('custom/foo', 'img.ddgz', '--skip-readiness-check');
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toMatch(/^Skipping the readiness check \(--skip-readiness-check\)\.\n/);
+    expect(forced.stderr).toContain('as custom/foo, amd64/generic, filetype ddgz (from the file name)\n');
+    expect(region.resources().find((r) => r.name === 'foo')).toBeDefined();
+  });
+
+  it("refuses a build's qcow2 disk, which kiln maas check only notes", async () => {
+    const qcow2 = path.join(tmp, 'build.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', qcow2, '4M']);
+    const requests = region.requests.length;
+    const r = await upload('custom/built', qcow2);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `ERROR [filetype]: this is a build's disk (qcow2 disk), not a tgz artifact\n    fix: make the artifact with kiln maas image --filetype tgz build.qcow2 OUTPUT, then upload OUTPUT\n`,
+    );
+    expect(region.requests.length).toBe(requests);
+  });
+
+  it('a clean root tarball passes, its findings printed before the upload, and --json carries them', async () => {
+    const r = await upload('custom/checked', image, '--json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${image}: gzip-compressed root file system tarball, `);
+    expect(r.stderr).toContain('\nReady for MAAS.\nUploading ');
+    expect(JSON.parse(r.stdout).readiness).toMatchObject({ kind: 'rootfs-tarball', ready: true });
+  });
 });
 
 describe('the kiln process', () => {
@@ -496,6 +614,7 @@ require(${JSON.stringify(bundle)}).main(process.argv.slice(2)).then((code) => { 
       [
         'maas',
         'upload',
+        '--skip-readiness-check',
         '--name',
         'custom/big',
         '--architecture',

@@ -11,7 +11,13 @@ import {
   validateProfileName,
   type ProfileStore,
 } from '../../engine/maas/profiles';
+import {
+  checkReadiness,
+  detectArtifactFiletype,
+  type ReadinessReport,
+} from '../../engine/maas/readiness/check';
 import { newestSet } from '../../engine/maas/resume';
+import { MAAS_IMAGE_EXTENSIONS } from '../../engine/template/schema/components/pp-maas-image';
 import { MAAS_FILETYPES, onlyFile, type BootResource, type MaasFiletype } from '../../engine/maas/types';
 import {
   DEFAULT_CHUNK_SIZE,
@@ -21,7 +27,7 @@ import {
 } from '../../engine/maas/upload';
 import { FlagError, parseInterleavedFlags, type FlagSpec, type FlagValues } from '../flags';
 import type { CliIo, Command } from '../io';
-import { MAAS_ARTIFACT_USAGE, maasCheck, maasImage } from './maas-artifacts';
+import { MAAS_ARTIFACT_USAGE, formatReadiness, maasCheck, maasImage } from './maas-artifacts';
 import { UploadProgressPrinter, formatBytes } from './maas-progress';
 
 const USAGE = `Usage: kiln maas <subcommand> [options] [args]
@@ -44,11 +50,14 @@ Subcommands:
       Delete a boot resource, by ID or by name.
   upload [--profile P | --url URL --api-key KEY] --name NAME --architecture ARCH
          [--title T] [--filetype F] [--base-image OS/SERIES] [--chunk-size N]
-         [--no-resume] [--wait-sync] [--json] FILE
+         [--no-resume] [--wait-sync] [--skip-readiness-check] [--json] FILE
       Upload FILE (streamed, in chunks, resumable) and check that MAAS holds it
       complete. NAME is custom/NAME (or os/series); ARCH is e.g. amd64/generic;
       F is one of ${MAAS_FILETYPES.join(' ')} (default: from the file
-      name, else tgz). An unfinished upload of the same file is continued.
+      name, .ddgz or .dd.gz alike, else from its content, else tgz). An
+      unfinished upload of the same file is continued. First runs the checks of
+      "kiln maas check" and stops, sending nothing, on any error;
+      --skip-readiness-check uploads without them.
 ${MAAS_ARTIFACT_USAGE}
 
 Connection: --url/--api-key, else --profile, else KILN_MAAS_URL and
@@ -62,6 +71,9 @@ const connectionFlags = {
 } satisfies Record<string, FlagSpec>;
 
 class UsageError extends Error {}
+
+/** The names a disk image goes by before its compression extension (`disk.img.gz`, `root.dd.xz`). */
+const DISK_STEMS = ['.dd', '.img', '.raw'];
 
 export const maasCommand: Command = {
   name: 'maas',
@@ -306,24 +318,53 @@ async function remove(args: string[], io: CliIo, store: ProfileStore): Promise<n
   }
 }
 
-/** The MAAS filetype a file name implies, if it implies one. */
+/**
+ * The MAAS filetype a file name implies, if it implies one: the filetype's own name as the extension
+ * (`.ddgz`, `.tgz`, ...), the extension `kiln maas image` and the maas-image post-processor write
+ * (MAAS_IMAGE_EXTENSIONS: `.dd.gz`, `.tar.gz`, ...), and the usual spellings of those (`.img.gz`,
+ * `.dd.tgz`, `.tbz2`). Anything else (`.qcow2`, `.iso`, `.gz` alone) implies nothing.
+ */
 export function filetypeFromName(file: string): MaasFiletype | undefined {
   const name = path.basename(file).toLowerCase();
-  const rules: Array<[RegExp, MaasFiletype]> = [
-    [/\.(dd|img|raw)\.tar\.gz$|\.dd\.tgz$/, 'ddtgz'],
-    [/\.(dd|img|raw)\.tar\.bz2$/, 'ddtbz'],
-    [/\.(dd|img|raw)\.tar\.xz$/, 'ddtxz'],
-    [/\.(dd|img|raw)\.tar$/, 'ddtar'],
-    [/\.(dd|img|raw)\.gz$/, 'ddgz'],
-    [/\.(dd|img|raw)\.xz$/, 'ddxz'],
-    [/\.(dd|img|raw)\.bz2$/, 'ddbz2'],
-    [/\.(dd|img|raw)$/, 'ddraw'],
-    [/\.(tar\.gz|tgz)$/, 'tgz'],
-    [/\.(tar\.bz2|tbz2?)$/, 'tbz'],
-    [/\.(tar\.xz|txz)$/, 'txz'],
-  ];
-  return rules.find(([pattern]) => pattern.test(name))?.[1];
+  let best: { suffix: string; filetype: MaasFiletype } | undefined;
+  for (const [suffix, filetype] of FILETYPE_SUFFIXES) {
+    if (name.endsWith(suffix) && name.length > suffix.length && suffix.length > (best?.suffix.length ?? 0))
+      best = { suffix, filetype };
+  }
+  return best?.filetype;
 }
+
+/** Every name ending that implies a filetype; the longest match wins (`.dd.tar.gz` over `.tar.gz`). */
+const FILETYPE_SUFFIXES: ReadonlyArray<readonly [string, MaasFiletype]> = (() => {
+  const suffixes: Array<[string, MaasFiletype]> = [];
+  for (const filetype of MAAS_FILETYPES) {
+    suffixes.push([`.${filetype}`, filetype]);
+    const written = MAAS_IMAGE_EXTENSIONS[filetype];
+    if (written) suffixes.push([written, filetype]);
+  }
+  const tarred: Array<[string[], MaasFiletype, MaasFiletype]> = [
+    [['.tar.gz', '.tgz'], 'tgz', 'ddtgz'],
+    [['.tar.bz2', '.tbz', '.tbz2'], 'tbz', 'ddtbz'],
+    [['.tar.xz', '.txz'], 'txz', 'ddtxz'],
+  ];
+  for (const [endings, rootfs, disk] of tarred) {
+    for (const ending of endings) {
+      suffixes.push([ending, rootfs]);
+      for (const stem of DISK_STEMS) suffixes.push([`${stem}${ending}`, disk]);
+    }
+  }
+  const bare: Array<[string, MaasFiletype]> = [
+    ['', 'ddraw'],
+    ['.tar', 'ddtar'],
+    ['.gz', 'ddgz'],
+    ['.xz', 'ddxz'],
+    ['.bz2', 'ddbz2'],
+  ];
+  for (const [ending, filetype] of bare)
+    for (const stem of DISK_STEMS) suffixes.push([`${stem}${ending}`, filetype]);
+  suffixes.push(['.ddtbz2', 'ddtbz']);
+  return suffixes;
+})();
 
 /** `4194304`, `4MiB`, `4M`, `512KiB`. */
 function parseChunkSize(text: string): number {
@@ -352,6 +393,7 @@ async function upload(args: string[], io: CliIo, store: ProfileStore): Promise<n
       sha256: { kind: 'string' },
       'no-resume': { kind: 'bool' },
       'wait-sync': { kind: 'bool' },
+      'skip-readiness-check': { kind: 'bool' },
       json: { kind: 'bool' },
     },
     args,
@@ -360,6 +402,7 @@ async function upload(args: string[], io: CliIo, store: ProfileStore): Promise<n
   if (!flags.name) throw new UsageError('--name is required (e.g. --name custom/ubuntu-noble)');
   if (!flags.architecture)
     throw new UsageError('--architecture is required (e.g. --architecture amd64/generic)');
+  const file = path.resolve(io.cwd, positional[0]);
   let filetype: MaasFiletype;
   let filetypeNote = '';
   if (flags.filetype) {
@@ -368,20 +411,35 @@ async function upload(args: string[], io: CliIo, store: ProfileStore): Promise<n
     }
     filetype = flags.filetype as MaasFiletype;
   } else {
-    const guessed = filetypeFromName(positional[0]);
-    filetype = guessed ?? 'tgz';
-    filetypeNote = guessed
+    const named = filetypeFromName(positional[0]);
+    const found = named ? undefined : await detectArtifactFiletype(file, io.signal).catch(() => undefined);
+    filetype = named ?? (found as MaasFiletype | undefined) ?? 'tgz';
+    filetypeNote = named
       ? ` (from the file name)`
-      : ` (MAAS's default; give --filetype if this is not a .tar.gz)`;
+      : found
+        ? ' (from its content)'
+        : ` (MAAS's default; give --filetype if this is not a .tar.gz)`;
   }
   const chunkSize = flags['chunk-size'] ? parseChunkSize(flags['chunk-size']) : DEFAULT_CHUNK_SIZE;
-  const file = path.resolve(io.cwd, positional[0]);
   const { client, resolved } = await connect(flags, io, store);
   const printer = new UploadProgressPrinter(io.stderr);
-  io.stderr.write(
-    `Uploading ${positional[0]} to ${resolved.url} (${resolved.source}) as ${flags.name}, ${flags.architecture}, filetype ${filetype}${filetypeNote}\n`,
-  );
   try {
+    let readiness: ReadinessReport | undefined;
+    if (flags['skip-readiness-check']) {
+      io.stderr.write('Skipping the readiness check (--skip-readiness-check).\n');
+    } else {
+      readiness = await uploadReadiness(file, filetype, flags, io);
+      if (!readiness.ready) {
+        const errors = readiness.findings.filter((f) => f.severity === 'error');
+        io.stderr.write(
+          `kiln maas upload: ${positional[0]} is not ready for MAAS (${[...new Set(errors.map((e) => e.rule))].join(', ')}); nothing was sent to ${resolved.url}. Fix it, or pass --skip-readiness-check to upload it anyway.\n`,
+        );
+        return 1;
+      }
+    }
+    io.stderr.write(
+      `Uploading ${positional[0]} to ${resolved.url} (${resolved.source}) as ${flags.name}, ${flags.architecture}, filetype ${filetype}${filetypeNote}\n`,
+    );
     const result = await uploadBootResource(
       client,
       {
@@ -405,7 +463,9 @@ async function upload(args: string[], io: CliIo, store: ProfileStore): Promise<n
     printer.finish();
     if (flags.json) {
       const { resource, ...summary } = result;
-      io.stdout.write(`${JSON.stringify({ ...summary, url: resolved.url, resource }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ ...summary, url: resolved.url, resource, ...(readiness ? { readiness } : {}) }, null, 2)}\n`,
+      );
       return 0;
     }
     const what = `boot resource ${result.resourceId} (${result.resource.name}, ${result.resource.architecture}), set ${result.setVersion}, ${formatBytes(result.size)}, sha256 ${result.sha256}`;
@@ -436,6 +496,43 @@ async function upload(args: string[], io: CliIo, store: ProfileStore): Promise<n
   } finally {
     client.close();
   }
+}
+
+/**
+ * The readiness check `kiln maas check` runs (and the maas-upload post-processor and the desktop's
+ * upload dialog), printed the same way, to stderr: stdout keeps the upload's result. Uploading a
+ * build's own disk (a qcow2, or a raw disk under a tarball filetype) is an error here, though `check`
+ * only notes it: MAAS would store it and curtin would fail to deploy it.
+ */
+async function uploadReadiness(
+  file: string,
+  filetype: MaasFiletype,
+  flags: { name: string; 'base-image': string },
+  io: CliIo,
+): Promise<ReadinessReport> {
+  io.stderr.write(`Checking ${file} before the upload (--skip-readiness-check skips this)...\n`);
+  const report = await checkReadiness(file, {
+    filetype,
+    name: flags.name,
+    baseImage: flags['base-image'] || undefined,
+    signal: io.signal,
+  });
+  if (report.kind === 'built-disk') {
+    const actual = await detectArtifactFiletype(file, io.signal);
+    if (actual !== filetype) {
+      report.findings.unshift({
+        rule: 'filetype',
+        severity: 'error',
+        message: `this is a build's disk (${report.detail.split(';')[0]}), not a ${filetype} artifact${actual ? `; as it is, it is a ${actual}` : ''}`,
+        fix: actual
+          ? `upload it with --filetype ${actual}, or make a ${filetype} with kiln maas image --filetype ${filetype}`
+          : `make the artifact with kiln maas image --filetype ${filetype} ${path.basename(file)} OUTPUT, then upload OUTPUT`,
+      });
+      report.ready = false;
+    }
+  }
+  io.stderr.write(formatReadiness(report));
+  return report;
 }
 
 /** One readable message, MAAS's own words included, never a stack trace. */
