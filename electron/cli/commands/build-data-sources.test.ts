@@ -2,21 +2,20 @@
  * `kiln build` runs HCL2 data sources before its builds (a real HTTP server on loopback) and stops, with
  * the data block's position, when one fails.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackHttp, type LoopbackHttp } from '../../engine/testing/http';
 import { main } from '../main';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-build-data-'));
-let server: Server;
+let server: LoopbackHttp;
 let base = '';
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startLoopbackHttp((req, res) => {
     if (req.url === '/version') {
       res.setHeader('Content-Type', 'text/plain');
       res.end('24.04\n');
@@ -25,11 +24,10 @@ beforeAll(async () => {
       res.end();
     }
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 afterAll(async () => {
-  await new Promise((done) => server.close(done));
+  await server.close();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -3,13 +3,12 @@
  * rules (2xx only, text warning, headers), data sources and locals may chain, cycles and failures are
  * errors at the block (electron/cli/commands/build-data-sources.test.ts runs them through `kiln build`).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeHost } from '../node-host';
+import { startLoopbackHttp, type LoopbackHttp } from '../testing/http';
 import { loadTemplate } from '../template/load';
 import { hasErrors } from '../template/source';
 import { toConfig } from '../template/hcl2/evaluation';
@@ -17,12 +16,12 @@ import { loadTemplateForBuild } from './data-sources';
 import { canonicalHeaderName, isTextContentType, runHttpDataSource } from './http-data-source';
 
 const root = mkdtempSync(join(tmpdir(), 'kiln-data-sources-'));
-let server: Server;
+let server: LoopbackHttp;
 let base = '';
 const seen: { method: string; url: string; body: string; headers: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startLoopbackHttp((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -50,11 +49,10 @@ beforeAll(async () => {
       }
     });
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 afterAll(async () => {
-  await new Promise((done) => server.close(done));
+  await server.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -116,10 +114,10 @@ describe('the http data source', () => {
   });
 
   it('names the URL when the server cannot be reached', async () => {
-    const closed = createServer();
-    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
-    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/x`;
-    await new Promise((done) => closed.close(done));
+    // A port that was just free: nothing listens there any more.
+    const closed = await startLoopbackHttp(() => undefined);
+    const url = `${closed.base}/x`;
+    await closed.close();
     await expect(
       runHttpDataSource({ url, method: 'GET', request_headers: {}, request_body: '' }, { warn: () => {} }),
     ).rejects.toThrow(`GET ${url}: connect ECONNREFUSED`);

@@ -37,8 +37,8 @@ export interface CommunicatorConfig {
   ssh_bastion_agent_auth?: boolean;
 }
 
-/** A jump host: Kiln connects to it, then opens a channel from it to the machine. */
-export interface BastionSettings {
+/** An SSH server and how to log in to it: the machine, or a bastion in front of it. */
+export interface SshEndpoint {
   host: string;
   port: number;
   username: string;
@@ -48,13 +48,7 @@ export interface BastionSettings {
 }
 
 /** The settings the SSH step uses, defaults applied. */
-export interface SshSettings {
-  host: string;
-  port: number;
-  username: string;
-  password?: string;
-  privateKeyFile?: string;
-  agentAuth: boolean;
+export interface SshSettings extends SshEndpoint {
   /** 0 = wait forever. */
   timeoutMs: number;
   /** 0 = unlimited. */
@@ -70,7 +64,8 @@ export interface SshSettings {
   /** 0 = no limit: how long the connection may stay idle before it is dropped as dead. */
   readWriteTimeoutMs: number;
   clearAuthorizedKeys: boolean;
-  bastion?: BastionSettings;
+  /** A jump host: Kiln connects to it, then opens a channel from it to the machine. */
+  bastion?: SshEndpoint;
 }
 
 /**

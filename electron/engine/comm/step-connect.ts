@@ -8,11 +8,11 @@ import type { CleanupContext, Step, StepAction, StepContext } from '../build/ste
 import { COMM_DATA, COMMUNICATOR, ERROR } from '../build/step';
 import type { StateBag } from '../build/state';
 import { stateKey } from '../build/state';
-import type { CommunicatorConfig } from './config';
+import type { CommunicatorConfig, SshEndpoint } from './config';
 import { readPrivateKeyFile, sshSettings } from './config';
 import { NoneCommunicator } from './none';
 import { unsupportedSshKeys } from '../template/schema/index';
-import type { SshCommunicator, SshConnectOptions } from './ssh/client';
+import type { SshAuth, SshCommunicator } from './ssh/client';
 import { ssh2 } from './ssh/ssh2-module';
 import { waitForSsh } from './ssh/wait';
 
@@ -95,6 +95,29 @@ export class StepSshKeyGen implements Step {
   }
 }
 
+/**
+ * What to offer an endpoint: its key file, then `extraKeys`, and the agent when asked for, each made a
+ * secret the logs mask. Undefined when the agent is asked for but SSH_AUTH_SOCK is not set.
+ */
+function credentials(
+  endpoint: SshEndpoint,
+  ui: StepContext['ui'],
+  extraKeys: string[] = [],
+): SshAuth | undefined {
+  const agent = endpoint.agentAuth ? process.env.SSH_AUTH_SOCK : undefined;
+  if (endpoint.agentAuth && !agent) return undefined;
+  const privateKeys = endpoint.privateKeyFile ? [readPrivateKeyFile(endpoint.privateKeyFile)] : [];
+  for (const key of extraKeys) if (!privateKeys.includes(key)) privateKeys.push(key);
+  ui.addSecret(endpoint.password);
+  for (const key of privateKeys) ui.addSecret(key);
+  return {
+    username: endpoint.username,
+    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+    privateKeys,
+    ...(agent ? { agent } : {}),
+  };
+}
+
 export class StepConnect implements Step {
   readonly name = 'StepConnect';
   readonly title = 'Connect';
@@ -149,40 +172,15 @@ export class StepConnect implements Step {
     const settings = sshSettings(this.config);
     const port = this.target.port ? this.target.port(state) : settings.port;
     const keyPair = state.get(SSH_KEY_PAIR);
-    const privateKeys: string[] = [];
-    if (settings.privateKeyFile) privateKeys.push(readPrivateKeyFile(settings.privateKeyFile));
-    if (keyPair && !privateKeys.includes(keyPair.privateKey)) privateKeys.push(keyPair.privateKey);
-    let agent: string | undefined;
-    if (settings.agentAuth) {
-      agent = process.env.SSH_AUTH_SOCK;
-      if (!agent) {
-        state.put(ERROR, new Error('SSH_AUTH_SOCK is not set'));
-        return 'halt';
-      }
+    const auth = credentials(settings, ui, keyPair ? [keyPair.privateKey] : []);
+    const jump = settings.bastion;
+    const jumpAuth = jump ? credentials(jump, ui) : undefined;
+    if (!auth || (jump && !jumpAuth)) {
+      state.put(ERROR, new Error('SSH_AUTH_SOCK is not set'));
+      return 'halt';
     }
-    ui.addSecret(settings.password);
-    for (const k of privateKeys) ui.addSecret(k);
-    let bastion: SshConnectOptions['bastion'];
-    if (settings.bastion) {
-      const b = settings.bastion;
-      const keys = b.privateKeyFile ? [readPrivateKeyFile(b.privateKeyFile)] : [];
-      const bastionAgent = b.agentAuth ? process.env.SSH_AUTH_SOCK : undefined;
-      if (b.agentAuth && !bastionAgent) {
-        state.put(ERROR, new Error('SSH_AUTH_SOCK is not set'));
-        return 'halt';
-      }
-      ui.addSecret(b.password);
-      for (const k of keys) ui.addSecret(k);
-      bastion = {
-        host: b.host,
-        port: b.port,
-        username: b.username,
-        ...(b.password !== undefined ? { password: b.password } : {}),
-        privateKeys: keys,
-        ...(bastionAgent ? { agent: bastionAgent } : {}),
-      };
-      ui.say(`Using bastion ${b.username}@${b.host}:${b.port}`);
-    }
+    const bastion = jump && jumpAuth ? { ...jumpAuth, host: jump.host, port: jump.port } : undefined;
+    if (bastion) ui.say(`Using bastion ${bastion.username}@${bastion.host}:${bastion.port}`);
 
     ui.say('Waiting for SSH to become available...');
     const waitAbort = new AbortController();
@@ -196,10 +194,7 @@ export class StepConnect implements Step {
       {
         host,
         port,
-        username: settings.username,
-        ...(settings.password !== undefined ? { password: settings.password } : {}),
-        privateKeys,
-        ...(agent ? { agent } : {}),
+        ...auth,
         handshakeTimeoutMs: settings.handshakeTimeoutMs,
         keepAliveIntervalMs: settings.keepAliveIntervalMs,
         pty: settings.pty,

@@ -5,8 +5,6 @@
  * guest shell over the build's own SSH connection while it is paused.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +16,7 @@ import type { TestSshd } from '../../../engine/testing/sshd';
 import { sshdAvailable, startSshd } from '../../../engine/testing/sshd';
 import type { KilnService } from '../service';
 import { createTestService } from '../testing';
+import { startLoopbackHttp } from '../../../engine/testing/http';
 import type { StreamPeer } from './streams';
 
 let dir: string;
@@ -129,15 +128,14 @@ describe('template trust', () => {
 
 describe('data sources', () => {
   it('runs them only for a trusted folder, logs what they print, and refuses a run whose data source fails', async () => {
-    const server = createServer((req, res) => {
+    let requests = 0;
+    const server = await startLoopbackHttp((req, res) => {
+      requests++;
       res.statusCode = req.url === '/blob' ? 200 : 404;
       res.setHeader('Content-Type', 'application/octet-stream');
       res.end('release-9');
     });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    let requests = 0;
-    server.on('request', () => requests++);
+    const base = server.base;
     try {
       const template = (path: string) => `
 data "http" "release" { url = "${base}/${path}" }
@@ -174,7 +172,7 @@ build {
       );
       expect((failed as ApiError).message).toContain('t.pkr.hcl:2');
     } finally {
-      await new Promise((done) => server.close(done));
+      await server.close();
     }
   });
 });
