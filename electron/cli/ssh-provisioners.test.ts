@@ -170,6 +170,27 @@ describe.skipIf(!available)(
       }
     });
 
+    // Packer 1.13 changed this (1.6.6 writes `#!/bin/sh -e` above the lines' own shebang), so Kiln alone.
+    it('writes no default shebang above inline lines that bring their own, unless inline_shebang is set', async () => {
+      const dir = join(root, 'shebang');
+      mkdirSync(dir);
+      const r = await kiln(
+        [
+          {
+            type: 'shell',
+            config: { inline: ['#!/bin/bash -e', 'cat $0', 'echo "bash $BASH_VERSION" | cut -c1-6'] },
+          },
+          { type: 'shell', config: { inline_shebang: '/bin/sh -e', inline: ['#!/bin/bash -e', 'cat $0'] } },
+        ],
+        dir,
+      );
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('    null: #!/bin/bash -e\n    null: cat $0\n');
+      expect(r.out).toContain('    null: bash 5\n');
+      expect(r.out).toContain('    null: #!/bin/sh -e\n    null: #!/bin/bash -e\n    null: cat $0\n');
+      expect(r.out.match(/null: #!\/bin\/sh -e/g)).toHaveLength(1);
+    });
+
     it('uploads and downloads directories with the trailing-slash rule, and content', async () => {
       const r = await both(
         [

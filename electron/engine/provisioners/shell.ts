@@ -43,6 +43,8 @@ interface Prepared {
   executeCommand: string;
   envVarFormat: string;
   inlineShebang: string;
+  /** `inline_shebang` was set: then it is written even above lines that start with their own `#!`. */
+  inlineShebangGiven: boolean;
   remoteFolder: string;
   remotePath: string;
   startRetryTimeoutMs: number;
@@ -87,11 +89,22 @@ export function prepareShell(config: ShellConfig, cwd: string): Prepared {
         : 'chmod +x {{.Path}}; {{.Vars}} {{.Path}}'),
     envVarFormat: config.env_var_format || (useFile ? "export %s='%s'\n" : "%s='%s' "),
     inlineShebang: config.inline_shebang || '/bin/sh -e',
+    inlineShebangGiven: !!config.inline_shebang,
     remoteFolder,
     remotePath: config.remote_path || `${remoteFolder}/${remoteFile}`,
     startRetryTimeoutMs: toMilliseconds(config.start_retry_timeout) || 5 * 60_000,
     pauseAfterMs: toMilliseconds(config.pause_after),
   };
+}
+
+/**
+ * The script made from `inline`: one line per entry, under `#!<inline_shebang>` — unless the lines bring
+ * their own `#!` and no `inline_shebang` was set, as Packer does since 1.13 (1.6.6 always wrote it,
+ * giving such scripts two shebang lines, the first one winning).
+ */
+export function inlineScript(p: Pick<Prepared, 'inline' | 'inlineShebang' | 'inlineShebangGiven'>): string {
+  const body = (p.inline ?? []).map((l) => `${l}\n`).join('');
+  return p.inlineShebangGiven || !body.startsWith('#!') ? `#!${p.inlineShebang}\n${body}` : body;
 }
 
 /** Packer's UnixReader: CRLF to LF, and every line (the last too) ends with `\n`. */
@@ -152,11 +165,7 @@ export class ShellProvisioner implements Provisioner {
     const scripts = p.scripts.map((s) => ({ label: s, path: resolve(build.cwd, s) }));
     let inlineFile: string | undefined;
     if (p.inline) {
-      // 1.6.6 always prepends the shebang (HEAD skips it when the lines start with their own).
-      inlineFile = temp.file(
-        'packer-shell',
-        `#!${p.inlineShebang}\n` + p.inline.map((l) => `${l}\n`).join(''),
-      );
+      inlineFile = temp.file('packer-shell', inlineScript(p));
       scripts.push({ label: inlineFile, path: inlineFile });
     }
     try {

@@ -16,7 +16,8 @@ export interface ShellCommonConfig {
 
 export const SHELL_COMMON_FIELDS: FieldsOf<ShellCommonConfig> = {
   inline: stringList('Commands to run, one per line, in one shell script.', {
-    details: 'The lines are written to a temporary script that starts with `#!<inline_shebang>`.',
+    details:
+      'The lines are written to a temporary script that starts with `#!<inline_shebang>` (left out when the lines start with their own `#!` and `inline_shebang` is not set).',
   }),
   script: str('A local script to run.', { path: 'file' }),
   scripts: stringList('Local scripts to run, in order.', { path: 'file' }),
