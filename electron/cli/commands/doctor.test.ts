@@ -6,11 +6,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, checkHost, findCommand } from '../../engine/tools/doctor';
 import { kvmDeviceProblem } from '../../engine/vm/accelerator';
-import type { CliIo } from '../io';
+import { captureIo } from '../capture-io';
 import { main } from '../main';
 import { formatHostReport } from './doctor';
 
@@ -47,18 +46,9 @@ function version(binary: string, args: string[]): string {
 }
 
 async function kiln(args: string[], env: NodeJS.ProcessEnv) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (t: string) => void (stdout += t), isTTY: false },
-    stderr: { write: (t: string) => void (stderr += t), isTTY: false },
-    stdin: Readable.from([]),
-    env,
-    cwd: tmp,
-    signal: new AbortController().signal,
-  };
+  const io = captureIo({ cwd: tmp, env });
   const code = await main(args, io);
-  return { code, stdout, stderr };
+  return { code, ...io.out };
 }
 
 const withoutTimes = (text: string) => text.replace(/Checked in \d+ ms\./, 'Checked in N ms.');

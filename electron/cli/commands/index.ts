@@ -27,6 +27,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./doctor')).doctorCommand,
   },
   {
+    name: 'images',
+    synopsis: 'Lists and fetches Ubuntu cloud images to build from',
+    load: async () => (await import('./images')).imagesCommand,
+  },
+  {
     name: 'inspect-image',
     synopsis: 'Shows what an ISO, tarball or disk image holds',
     load: async () => (await import('./inspect-image')).inspectImageCommand,

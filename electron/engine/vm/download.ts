@@ -18,6 +18,7 @@ import {
   statSync,
 } from 'node:fs';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
@@ -183,6 +184,12 @@ export interface DownloadResult {
   cached: boolean;
   /** How Packer prints the source (`url?checksum=type%3Ahex`). */
   displaySource: string;
+}
+
+/** Where downloads are cached: PACKER_CACHE_DIR, else ~/.cache/kiln/downloads (shared by builds and `kiln images`). */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PACKER_CACHE_DIR) return env.PACKER_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kiln', 'downloads');
 }
 
 /** The URL Packer prints and keys the cache by: the source with `?checksum=` added. */

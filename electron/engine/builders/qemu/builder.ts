@@ -4,7 +4,6 @@
  * with efi_drop_efivars).
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Artifact, Builder, BuilderContext, Render } from '../../build/components';
 import { StepProvision } from '../../build/provision';
@@ -15,6 +14,7 @@ import { withKeyFileFrom } from '../../comm/config';
 import { StepConnect, StepSshKeyGen } from '../../comm/step-connect';
 import { StepCleanupTempKeys } from '../../comm/step-cleanup-temp-keys';
 import type { QemuBuilderConfig } from '../../template/schema/components/builder-qemu';
+import { defaultCacheDir } from '../../vm/download';
 import { VmRegistry } from '../../vm/registry';
 import type { QemuBuildContext } from './context';
 import { ACCELERATOR, COMM_HOST_PORT, DISK_PATHS, QEMU_BUILDER_ID, resolvePath } from './context';
@@ -90,10 +90,7 @@ export interface QemuBuilderDeps {
   consoleLog?: string;
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PACKER_CACHE_DIR) return env.PACKER_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kiln', 'downloads');
-}
+export { defaultCacheDir };
 
 export class QemuBuilder implements Builder {
   constructor(
