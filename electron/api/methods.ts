@@ -38,6 +38,9 @@ export const API_METHODS = [
   'maasUpload',
   'maasCancelUpload',
   'maasUploads',
+  'listBaseImages',
+  'fetchBaseImage',
+  'cancelBaseImageFetch',
 ] as const satisfies readonly ApiMethod[];
 
 // Every ApiMethod must be listed: this line fails to compile when one is missing.

@@ -30,6 +30,17 @@ export const workspacePath = z
 
 const workspaceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a workspace id');
 const empty = z.strictObject({});
+/** A SimpleStreams mirror: a stream's name, a URL, or an absolute folder. */
+const imageStream = z
+  .string()
+  .min(1)
+  .max(MAX_PATH)
+  .refine(noNul, 'must not contain a NUL character')
+  .refine(
+    (s) =>
+      /^(stable|candidate|released|daily)$/i.test(s) || /^(https?|file):\/\//i.test(s) || s.startsWith('/'),
+    'must be stable, candidate, a mirror URL or an absolute folder',
+  );
 const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a run id');
 /** A build name as Packer makes them (`null`, `mybuild.qemu.ubuntu`). */
 const buildName = z.string().min(1).max(500).refine(noNul, 'must not contain a NUL character');
@@ -146,4 +157,19 @@ export const apiInputSchemas = {
   maasUpload: z.strictObject({ runId, file: absolutePath, profile: profileName, fields: uploadFields }),
   maasCancelUpload: z.strictObject({ uploadId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
   maasUploads: empty,
+  listBaseImages: z.strictObject({
+    stream: imageStream,
+    arch: z
+      .string()
+      .regex(/^[a-z0-9_]{1,32}$/, 'is not an architecture')
+      .optional(),
+    release: z.string().min(1).max(64).refine(noNul, 'must not contain a NUL character').optional(),
+    allVersions: z.boolean().optional(),
+  }),
+  fetchBaseImage: z.strictObject({
+    stream: imageStream,
+    product: z.string().min(1).max(200).refine(noNul, 'must not contain a NUL character'),
+    serial: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a serial'),
+  }),
+  cancelBaseImageFetch: z.strictObject({ fetchId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
 } satisfies { [M in ApiMethod]: z.ZodType<ApiInputs[M]> };

@@ -23,9 +23,11 @@ import type {
   MaasUploadPlan,
   MaasUploadState,
 } from './maas-types';
+import type { BaseImageFetch, BaseImageFetchInput, BaseImageList, BaseImageListInput } from './image-types';
 
 export type * from './build-types';
 export type * from './maas-types';
+export type * from './image-types';
 
 /** Where Kiln runs: the Electron shell or the web host in a browser. */
 export type AppPlatform = 'electron' | 'web';
@@ -156,7 +158,9 @@ export type ApiEvent =
   | { topic: 'run'; type: 'run-changed'; run: BuildRunSummary }
   | { topic: 'run'; type: 'run-removed'; runId: string }
   /** An upload to MAAS moved on (throttled to a few a second) or ended. */
-  | { topic: 'maas'; type: 'upload'; upload: MaasUploadState };
+  | { topic: 'maas'; type: 'upload'; upload: MaasUploadState }
+  /** A base image's download moved on (throttled to a few a second) or ended. */
+  | { topic: 'images'; type: 'fetch'; fetch: BaseImageFetch };
 
 export type ApiEventListener = (event: ApiEvent) => void;
 
@@ -195,6 +199,9 @@ export interface ApiInputs {
   maasUpload: { runId: string; file: string; profile: string; fields: MaasUploadFields };
   maasCancelUpload: { uploadId: string };
   maasUploads: Record<string, never>;
+  listBaseImages: BaseImageListInput;
+  fetchBaseImage: BaseImageFetchInput;
+  cancelBaseImageFetch: { fetchId: string };
 }
 
 /** What each verb resolves to. */
@@ -239,6 +246,9 @@ export interface ApiOutputs {
   maasUpload: MaasUploadState;
   maasCancelUpload: void;
   maasUploads: MaasUploadState[];
+  listBaseImages: BaseImageList;
+  fetchBaseImage: BaseImageFetch;
+  cancelBaseImageFetch: void;
 }
 
 export type ApiMethod = keyof ApiInputs;

@@ -2,6 +2,7 @@
  * Kiln's Api service in Node: what both the Electron shell and the web host serve. It trusts the shape of
  * its inputs (the transports parse them with the Api's schemas first) and checks their meaning.
  */
+import { BaseImageService } from './base-images';
 import { promises as fs, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -87,6 +88,7 @@ export function createKilnService(options: ServiceOptions): KilnService {
       return { id, root: info.root, entry: info.entry, name: info.name };
     },
   });
+  const baseImages = new BaseImageService({ emit: options.emit });
   const maas = new MaasService({
     ...options.maasProfiles,
     emit: options.emit,
@@ -219,10 +221,14 @@ export function createKilnService(options: ServiceOptions): KilnService {
     maasUpload: ({ runId, file, profile, fields }) => maas.upload(runId, file, profile, fields),
     maasCancelUpload: async ({ uploadId }) => maas.cancel(uploadId),
     maasUploads: async () => maas.list(),
+    listBaseImages: (input) => baseImages.list(input),
+    fetchBaseImage: (input) => baseImages.fetch(input),
+    cancelBaseImageFetch: async ({ fetchId }) => baseImages.cancel(fetchId),
 
     streams,
     async dispose() {
       maas.dispose();
+      await baseImages.dispose();
       await builds.dispose();
       streams.dispose();
       await workspaces.closeAll();
