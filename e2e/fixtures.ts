@@ -37,6 +37,8 @@ export interface Kiln {
   page: Page;
   /** A fresh, empty folder to create projects in. */
   projects: string;
+  /** The download cache this Kiln's builds and base images use (PACKER_CACHE_DIR), empty at first. */
+  cacheDir: string;
   mode: 'web' | 'electron';
   /** The Electron app, in the electron project. */
   app?: ElectronApplication;
@@ -55,15 +57,16 @@ export const test = base.extend<{ kiln: Kiln }>({
     const scratch = await mkdtemp(join(tmpdir(), 'kiln-e2e-'));
     const configDir = join(scratch, 'config');
     const projects = join(scratch, 'projects');
+    const cacheDir = join(scratch, 'cache');
     try {
       if (executablePath) {
         const app: ElectronApplication = await _electron.launch({
           executablePath,
           args: [join(root, 'dist/electron/main.cjs')],
-          env: { ...process.env, KILN_CONFIG_DIR: configDir, HOME: scratch },
+          env: { ...process.env, KILN_CONFIG_DIR: configDir, HOME: scratch, PACKER_CACHE_DIR: cacheDir },
         });
         try {
-          await use({ page: await app.firstWindow(), projects, mode: 'electron', app });
+          await use({ page: await app.firstWindow(), projects, cacheDir, mode: 'electron', app });
         } finally {
           await app.close();
         }
@@ -72,14 +75,20 @@ export const test = base.extend<{ kiln: Kiln }>({
       const { startHost } = require(join(root, 'dist/host.cjs')) as {
         startHost(o: { configDir: string; port: number }): Promise<RunningHost>;
       };
-      const host = await startHost({ configDir, port: 0 });
+      // The web host runs in this process: it reads the cache folder from here as it starts.
+      const cacheBefore = process.env.PACKER_CACHE_DIR;
+      process.env.PACKER_CACHE_DIR = cacheDir;
+      const host = await startHost({ configDir, port: 0 }).finally(() => {
+        if (cacheBefore === undefined) delete process.env.PACKER_CACHE_DIR;
+        else process.env.PACKER_CACHE_DIR = cacheBefore;
+      });
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       try {
         const page = await context.newPage();
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
         await page.goto(host.url);
-        await use({ page, projects, mode: 'web' });
+        await use({ page, projects, cacheDir, mode: 'web' });
         expect(errors, 'uncaught errors in the page').toEqual([]);
       } finally {
         await context.close();

@@ -16,6 +16,7 @@ import type { Diagnostic, Range } from '../../electron/engine/template/source';
 import { formatForInput, inputKind, parseInput, type InputKind } from '../pipeline/values';
 import { schemas } from '../pipeline/schemas';
 import { session } from '../workspace/session';
+import { useBaseImages } from '../state/baseImages';
 import { useStore } from '../state/store';
 
 const within = (inner: Range, outer: Range) =>
@@ -225,6 +226,22 @@ export function BlockForm({ block }: { block: PipelineBlock }) {
         >
           Show in text
         </button>
+        {block.type === 'qemu' && block.role === 'source' ? (
+          <button
+            type="button"
+            onClick={() =>
+              useBaseImages.setState({
+                picker: {
+                  address: block.address,
+                  title,
+                  diskImage: written.get('disk_image')?.literal === true,
+                },
+              })
+            }
+          >
+            Choose a cloud image…
+          </button>
+        ) : null}
       </header>
       {blockMessages.map((m, i) => (
         <div key={i} className={`message ${m.severity}`}>

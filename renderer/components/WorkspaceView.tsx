@@ -6,6 +6,7 @@ import { lazy, Suspense } from 'react';
 import { liveRun } from '../builds/live';
 import { useBuilds } from '../builds/store';
 import { session } from '../workspace/session';
+import { useBaseImages } from '../state/baseImages';
 import { useStore } from '../state/store';
 import { OnErrorDialog } from './build/OnErrorDialog';
 import { PausedBar } from './build/PausedBar';
@@ -20,6 +21,7 @@ import { ProblemsPanel } from './ProblemsPanel';
 import { Tabs } from './Tabs';
 
 const BuildView = lazy(() => import('./build/BuildView').then((m) => ({ default: m.BuildView })));
+const BaseImageDialog = lazy(() => import('./BaseImageDialog').then((m) => ({ default: m.BaseImageDialog })));
 
 function Toolbar() {
   const view = useStore((s) => s.view);
@@ -133,6 +135,7 @@ function StatusBar() {
 export function WorkspaceView() {
   const view = useStore((s) => s.view);
   const problemsOpen = useStore((s) => s.problemsOpen);
+  const picking = useBaseImages((s) => s.picker !== undefined);
   return (
     <div className="workspace">
       <div className="workspace-top">
@@ -163,6 +166,11 @@ export function WorkspaceView() {
       <OnErrorDialog />
       <UploadDialog />
       <MaasSettings />
+      {picking ? (
+        <Suspense fallback={null}>
+          <BaseImageDialog />
+        </Suspense>
+      ) : null}
     </div>
   );
 }

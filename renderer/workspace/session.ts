@@ -11,6 +11,7 @@ import { BuildController } from '../builds/controller';
 import { monaco } from '../editor/monaco';
 import { LanguageClient } from '../language/client';
 import type { CheckResult } from '../language/protocol';
+import { onBaseImageFetch } from '../state/baseImages';
 import { notify, useStore, type DocState } from '../state/store';
 import { provideSession } from './current';
 import { Documents, languageOf, pathOf } from './documents';
@@ -365,6 +366,10 @@ export class Session {
   private onEvent(event: ApiEvent): void {
     if (event.topic === 'build' || event.topic === 'run' || event.topic === 'maas') {
       this.builds.onEvent(event);
+      return;
+    }
+    if (event.topic === 'images') {
+      onBaseImageFetch(event.fetch);
       return;
     }
     if (event.topic === 'app') {

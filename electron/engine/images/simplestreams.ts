@@ -142,7 +142,12 @@ async function readText(url: URL, signal?: AbortSignal): Promise<string> {
   try {
     response = await fetch(url, { signal });
   } catch (err) {
-    if (signal?.aborted) throw err;
+    if (signal?.aborted) {
+      const reason: unknown = signal.reason;
+      if (reason instanceof Error && reason.name === 'TimeoutError')
+        throw new StreamError(`${url.href}: no answer in time (${reason.message})`);
+      throw err;
+    }
     const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
     throw new StreamError(`${url.href}: ${cause}`);
   }

@@ -23,6 +23,8 @@ const PROGRESS_EVERY_MS = 250;
 /** A stream's products file is megabytes: listing it again within this time reuses the last read. */
 const LISTING_FRESH_MS = 5 * 60_000;
 const KEEP_FINISHED = 20;
+/** A mirror that does not answer (no network, a black-holed host) fails the listing after this. */
+const LIST_TIMEOUT_MS = 60_000;
 
 export interface BaseImageServiceOptions {
   emit(event: ApiEvent): void;
@@ -53,7 +55,12 @@ export class BaseImageService {
     const now = Date.now();
     const hit = this.listings.get(stream);
     if (hit && now - hit.at < LISTING_FRESH_MS) return hit.list;
-    const list = listCloudImages({ stream, cwd: homedir(), allVersions: true });
+    const list = listCloudImages({
+      stream,
+      cwd: homedir(),
+      allVersions: true,
+      signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
+    });
     this.listings.set(stream, { at: now, list });
     list.catch(() => this.listings.delete(stream));
     return list;
