@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { toMilliseconds } from '../build/duration';
+import { parseTunnelArgument } from '../template/schema/index';
+import type { SocksProxy } from './ssh/socks5';
+import type { TunnelSpec } from './ssh/tunnels';
 
 /** The communicator keys a builder config carries, as Packer names them (durations: ms or Go strings). */
 export interface CommunicatorConfig {
@@ -35,6 +38,12 @@ export interface CommunicatorConfig {
   ssh_bastion_password?: string;
   ssh_bastion_private_key_file?: string;
   ssh_bastion_agent_auth?: boolean;
+  ssh_proxy_host?: string;
+  ssh_proxy_port?: number;
+  ssh_proxy_username?: string;
+  ssh_proxy_password?: string;
+  ssh_local_tunnels?: string[];
+  ssh_remote_tunnels?: string[];
 }
 
 /** An SSH server and how to log in to it: the machine, or a bastion in front of it. */
@@ -66,6 +75,21 @@ export interface SshSettings extends SshEndpoint {
   clearAuthorizedKeys: boolean;
   /** A jump host: Kiln connects to it, then opens a channel from it to the machine. */
   bastion?: SshEndpoint;
+  /** A SOCKS5 proxy to connect through (a bastion wins over it, as in Packer). */
+  proxy?: SocksProxy;
+  /** Local tunnels first, then remote ones, as Packer opens them. */
+  tunnels: TunnelSpec[];
+}
+
+function tunnelSpecs(
+  key: 'ssh_local_tunnels' | 'ssh_remote_tunnels',
+  list: string[] | undefined,
+): TunnelSpec[] {
+  return (list ?? []).map((text) => {
+    const parsed = parseTunnelArgument(text);
+    if ('error' in parsed) throw new Error(`${key} ('${text}') is invalid: ${parsed.error}`);
+    return { ...parsed, text, direction: key === 'ssh_local_tunnels' ? 'local' : 'remote' };
+  });
 }
 
 /**
@@ -111,6 +135,20 @@ export function sshSettings(config: CommunicatorConfig): SshSettings {
     keyExchanges: config.ssh_key_exchange_algorithms ?? [],
     readWriteTimeoutMs: toMilliseconds(config.ssh_read_write_timeout),
     clearAuthorizedKeys: config.ssh_clear_authorized_keys ?? false,
+    tunnels: [
+      ...tunnelSpecs('ssh_local_tunnels', config.ssh_local_tunnels),
+      ...tunnelSpecs('ssh_remote_tunnels', config.ssh_remote_tunnels),
+    ],
+    ...(config.ssh_proxy_host
+      ? {
+          proxy: {
+            host: config.ssh_proxy_host,
+            port: config.ssh_proxy_port || 1080,
+            ...(config.ssh_proxy_username ? { username: config.ssh_proxy_username } : {}),
+            ...(config.ssh_proxy_password ? { password: config.ssh_proxy_password } : {}),
+          },
+        }
+      : {}),
     ...(config.ssh_bastion_host
       ? {
           bastion: {

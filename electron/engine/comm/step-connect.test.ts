@@ -103,19 +103,19 @@ describe.skipIf(!available)('StepSSHKeyGen and StepConnect', { timeout: 120_000 
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('refuses, before connecting, SSH keys Kiln does not support (a proxy, tunnels)', async () => {
+  it('refuses, before connecting, SSH keys Kiln does not support (certificates)', async () => {
     const config = {
       ssh_host: '127.0.0.1',
       ssh_port: sshd.port,
       ssh_username: sshd.user,
       ssh_password: 'x',
-      ssh_proxy_host: 'proxy.example',
-      ssh_local_tunnels: ['8080:localhost:80'],
+      ssh_certificate_file: '/nonexistent/id-cert.pub',
+      ssh_bastion_interactive: true,
     } as CommunicatorConfig;
     const { state, lines } = await run([new StepConnect(config, { host: () => '127.0.0.1' })]);
     expect(state.get(ERROR)?.message).toBe(
-      'Kiln does not support connecting through a SOCKS proxy yet (ssh_proxy_host)\n' +
-        'Kiln does not support SSH tunnels yet (ssh_local_tunnels)',
+      'Kiln does not support SSH user certificates yet (ssh_certificate_file)\n' +
+        'Kiln does not support keyboard-interactive authentication with a bastion yet (ssh_bastion_interactive)',
     );
     expect(lines.some((l) => l.startsWith('say: Waiting for SSH'))).toBe(false);
   });

@@ -204,6 +204,8 @@ export class StepConnect implements Step {
         keyExchanges: settings.keyExchanges,
         readWriteTimeoutMs: settings.readWriteTimeoutMs,
         ...(bastion ? { bastion } : {}),
+        ...(settings.proxy ? { proxy: settings.proxy } : {}),
+        tunnels: settings.tunnels,
       },
       waitAbort.signal,
     );

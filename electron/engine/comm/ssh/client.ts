@@ -20,6 +20,8 @@ import { CMD_DISCONNECT } from '../communicator';
 import { ssh2 } from './ssh2-module';
 import type { InteractiveShell, ShellOptions, ShellSession } from '../../build/live';
 import { ChannelReader, scpReceiveFile, scpReceiveTree, scpSendFile, scpSendTree } from './scp';
+import { socksConnect, type SocksProxy } from './socks5';
+import { openTunnels, type TunnelSpec } from './tunnels';
 
 export interface SshAuth {
   username: string;
@@ -46,8 +48,12 @@ export interface SshConnectOptions extends SshAuth {
   keyExchanges?: string[];
   /** Drop the connection after this long with nothing read or written (0 or absent: never). */
   readWriteTimeoutMs?: number;
-  /** Connect through this jump host (ssh_bastion_*). */
+  /** Connect through this jump host (ssh_bastion_*); it wins over a proxy, as in Packer. */
   bastion?: SshAuth & { host: string; port: number };
+  /** Connect through this SOCKS5 proxy (ssh_proxy_*). */
+  proxy?: SocksProxy;
+  /** Port forwards kept open with every connection (ssh_local_tunnels, ssh_remote_tunnels). */
+  tunnels?: TunnelSpec[];
 }
 
 /** Raised when the server refused every credential; Packer counts these as handshake attempts. */
@@ -123,6 +129,19 @@ export async function openTransport(
   signal?: AbortSignal,
 ): Promise<Duplex> {
   const bastion = options.bastion;
+  if (!bastion && options.proxy) {
+    const proxy = options.proxy;
+    const socket = await dial(proxy.host, proxy.port, timeoutMs, signal).catch((err: Error) => {
+      throw new Error(`Can't connect to the proxy: ${err.message}`, { cause: err });
+    });
+    await socksConnect(socket, proxy, options.host, options.port);
+    if (options.readWriteTimeoutMs) {
+      socket.setTimeout(options.readWriteTimeoutMs, () =>
+        socket.destroy(new Error(`read tcp ${options.host}:${options.port}: i/o timeout`)),
+      );
+    }
+    return socket;
+  }
   if (!bastion) {
     const socket = await dial(options.host, options.port, timeoutMs, signal);
     if (options.readWriteTimeoutMs) {
@@ -236,7 +255,7 @@ export async function connectSsh(options: SshConnectOptions, signal?: AbortSigna
     await openTransport(options, options.dialTimeoutMs ?? 15_000, signal),
     options,
   );
-  return new SshCommunicator(options, client);
+  return SshCommunicator.open(options, client);
 }
 
 export class SshCommunicator implements Communicator, InteractiveShell {
@@ -244,11 +263,22 @@ export class SshCommunicator implements Communicator, InteractiveShell {
   private closed = false;
   private connectionLost = false;
 
-  constructor(
+  private constructor(
     private readonly options: SshConnectOptions,
     private client: Client,
   ) {
     this.watch(client);
+  }
+
+  /** The communicator of a connection just made, with its tunnels open (a tunnel that cannot bind fails it). */
+  static async open(options: SshConnectOptions, client: Client): Promise<SshCommunicator> {
+    try {
+      await openTunnels(client, options.tunnels ?? []);
+    } catch (err) {
+      client.end();
+      throw err;
+    }
+    return new SshCommunicator(options, client);
   }
 
   private watch(client: Client): void {
@@ -270,6 +300,7 @@ export class SshCommunicator implements Communicator, InteractiveShell {
     this.client = client;
     this.connectionLost = false;
     this.watch(client);
+    await openTunnels(client, this.options.tunnels ?? []);
   }
 
   private async withClient<T>(open: (client: Client) => Promise<T>): Promise<T> {

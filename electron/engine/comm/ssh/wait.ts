@@ -20,6 +20,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { SshConnectOptions } from './client';
 import { SshAuthError, SshCommunicator, handshake, openTransport } from './client';
+import { SocksAuthError } from './socks5';
 
 export interface WaitOptions extends SshConnectOptions {
   /** 0 = unlimited. */
@@ -108,7 +109,10 @@ export async function waitForSsh(options: WaitOptions, signal: AbortSignal): Pro
         },
         (err: Error) => {
           if (attempt.cancel.signal.aborted) return;
-          if (err instanceof SshAuthError) {
+          if (err instanceof SocksAuthError) {
+            // The proxy refused the credentials: every later attempt would be refused the same way.
+            fatal = err;
+          } else if (err instanceof SshAuthError) {
             authFailures++;
             lastError = new Error(authErrorMessage(err));
             if (options.handshakeAttempts > 0 && authFailures >= options.handshakeAttempts) fatal = lastError;
@@ -130,7 +134,7 @@ export async function waitForSsh(options: WaitOptions, signal: AbortSignal): Pro
   signal.addEventListener('abort', poke);
   try {
     for (;;) {
-      if (won) return new SshCommunicator(options, won);
+      if (won) return await SshCommunicator.open(options, won);
       if (fatal) throw fatal;
       if (signal.aborted) throw new Error('SSH wait cancelled');
       const now = Date.now();

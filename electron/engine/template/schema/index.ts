@@ -11,7 +11,7 @@ import { lookupComponent, type ConfigFor } from './registry';
 
 export type { DecodeOptions, DecodeResult, RenderFn, RenderOutcome } from './decode';
 export { decodeWithSchema, metaKeys, zeroValue } from './decode';
-export { unsupportedSshKeys } from './common/communicator';
+export { parseTunnelArgument, unsupportedSshKeys, type TunnelArgument } from './common/communicator';
 export type { ConfigFix } from './deprecated';
 export type {
   ComponentSchema,

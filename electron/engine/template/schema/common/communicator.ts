@@ -357,9 +357,6 @@ function prepareSSH(ctx: Ctx): void {
  * another way than the author asked (no proxy, no tunnel, no certificate).
  */
 export const KILN_UNSUPPORTED_SSH: Array<[keyof SSHCommunicatorConfig, string]> = [
-  ['ssh_proxy_host', 'connecting through a SOCKS proxy'],
-  ['ssh_local_tunnels', 'SSH tunnels'],
-  ['ssh_remote_tunnels', 'SSH tunnels'],
   ['ssh_certificate_file', 'SSH user certificates'],
   ['ssh_bastion_certificate_file', 'SSH user certificates'],
   ['ssh_bastion_interactive', 'keyboard-interactive authentication with a bastion'],
@@ -404,28 +401,35 @@ function checkTunnels(ctx: Ctx, key: 'ssh_local_tunnels' | 'ssh_remote_tunnels',
   if (!Array.isArray(value)) return;
   value.forEach((tunnel, i) => {
     if (typeof tunnel !== 'string') return;
-    const error = tunnelError(tunnel);
-    if (error) ctx.error(`${key} ('${tunnel}') is invalid: ${error}`, `${key}.${i}`);
+    const parsed = parseTunnelArgument(tunnel);
+    if ('error' in parsed) ctx.error(`${key} ('${tunnel}') is invalid: ${parsed.error}`, `${key}.${i}`);
   });
 }
 
-/** sdk communicator/ssh ParseTunnelArgument: `port:host:hostport`. */
-function tunnelError(forward: string): string | undefined {
+/** A tunnel as `ssh_local_tunnels`/`ssh_remote_tunnels` write it: `port:host:hostport`. */
+export interface TunnelArgument {
+  listenPort: number;
+  forwardHost: string;
+  forwardPort: number;
+}
+
+/** sdk communicator/ssh ParseTunnelArgument, with its error texts. */
+export function parseTunnelArgument(forward: string): TunnelArgument | { error: string } {
   const colon = forward.indexOf(':');
-  if (colon < 0) return `Error parsing tunnel '${forward}': [${forward}]`;
+  if (colon < 0) return { error: `Error parsing tunnel '${forward}': [${forward}]` };
   const listen = forward.slice(0, colon);
   const address = forward.slice(colon + 1);
   const split = splitHostPort(address);
-  if ('error' in split) return `Error parsing forwarding, must be a tcp address: ${split.error}`;
+  if ('error' in split) return { error: `Error parsing forwarding, must be a tcp address: ${split.error}` };
   const atoi = (text: string) => {
     const parsed = /^[+-]?\d+$/.test(text) ? parseGoInt(text.replace(/^([+-]?)0+(?=\d)/, '$1')) : undefined;
     return parsed?.ok ? undefined : `strconv.Atoi: parsing ${goQuote(text)}: invalid syntax`;
   };
   const portError = atoi(split.port);
-  if (portError) return `Error parsing forwarding port, must be a valid port: ${portError}`;
+  if (portError) return { error: `Error parsing forwarding port, must be a valid port: ${portError}` };
   const listenError = atoi(listen);
-  if (listenError) return `Error parsing listening port, must be a valid port: ${listenError}`;
-  return undefined;
+  if (listenError) return { error: `Error parsing listening port, must be a valid port: ${listenError}` };
+  return { listenPort: Number(listen), forwardHost: split.host, forwardPort: Number(split.port) };
 }
 
 /** net.SplitHostPort's errors. */
