@@ -1,7 +1,22 @@
 /** Base images in the Api: Ubuntu cloud images from a SimpleStreams mirror, and fetches into the cache. */
 import type { CloudImage } from '../engine/images/simplestreams';
+import type { FileEntry, InspectReport, PartitionReport } from '../engine/maas/inspect';
 
-export type { CloudImage };
+export type { CloudImage, FileEntry, InspectReport, PartitionReport };
+
+/** What the image inspector asks for: the file, and for a disk which partition's files and where. */
+export interface InspectImageInput {
+  path: string;
+  /** Disks: list files (of the root partition, or `partition`). */
+  files?: boolean;
+  partition?: number;
+  /** Only under this path. */
+  under?: string;
+  /** Directory levels below `under` (disks). */
+  depth?: number;
+  maxEntries?: number;
+  isoNames?: 'iso' | 'rock-ridge' | 'joliet';
+}
 
 export interface BaseImage extends CloudImage {
   /** Already in the download cache a build reads (or in a local mirror): a build will not download it. */

@@ -41,6 +41,7 @@ export const API_METHODS = [
   'listBaseImages',
   'fetchBaseImage',
   'cancelBaseImageFetch',
+  'inspectImage',
 ] as const satisfies readonly ApiMethod[];
 
 // Every ApiMethod must be listed: this line fails to compile when one is missing.

@@ -172,4 +172,13 @@ export const apiInputSchemas = {
     serial: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not a serial'),
   }),
   cancelBaseImageFetch: z.strictObject({ fetchId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
+  inspectImage: z.strictObject({
+    path: absolutePath,
+    files: z.boolean().optional(),
+    partition: z.number().int().min(1).max(256).optional(),
+    under: absolutePath.optional(),
+    depth: z.number().int().min(0).max(256).optional(),
+    maxEntries: z.number().int().min(1).max(100_000).optional(),
+    isoNames: z.enum(['iso', 'rock-ridge', 'joliet']).optional(),
+  }),
 } satisfies { [M in ApiMethod]: z.ZodType<ApiInputs[M]> };

@@ -23,7 +23,14 @@ import type {
   MaasUploadPlan,
   MaasUploadState,
 } from './maas-types';
-import type { BaseImageFetch, BaseImageFetchInput, BaseImageList, BaseImageListInput } from './image-types';
+import type {
+  BaseImageFetch,
+  BaseImageFetchInput,
+  BaseImageList,
+  BaseImageListInput,
+  InspectImageInput,
+  InspectReport,
+} from './image-types';
 
 export type * from './build-types';
 export type * from './maas-types';
@@ -202,6 +209,7 @@ export interface ApiInputs {
   listBaseImages: BaseImageListInput;
   fetchBaseImage: BaseImageFetchInput;
   cancelBaseImageFetch: { fetchId: string };
+  inspectImage: InspectImageInput;
 }
 
 /** What each verb resolves to. */
@@ -249,6 +257,7 @@ export interface ApiOutputs {
   listBaseImages: BaseImageList;
   fetchBaseImage: BaseImageFetch;
   cancelBaseImageFetch: void;
+  inspectImage: InspectReport;
 }
 
 export type ApiMethod = keyof ApiInputs;

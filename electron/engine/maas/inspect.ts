@@ -134,7 +134,9 @@ async function listFs(
   const files: FileEntry[] = [];
   const start = options.under ? await lookupPath(fs, options.under, { follow: true }) : fs.rootIno;
   if (start === undefined) throw new Error(`${fs.description}: ${options.under} does not exist`);
-  const base = options.under ? `/${options.under.split('/').filter(Boolean).join('/')}` : '';
+  // Entries are `${base}/${name}`: the root is '' so that `-path=/` lists `/etc`, not `//etc`.
+  const parts = (options.under ?? '').split('/').filter(Boolean);
+  const base = parts.length ? `/${parts.join('/')}` : '';
   let truncated = false;
   const walk = async (ino: number, rel: string, depth: number): Promise<void> => {
     for (const entry of (await fs.readdir(ino)).sort((a, b) => Buffer.compare(a.raw, b.raw))) {

@@ -2,6 +2,7 @@
  * Kiln's Api service in Node: what both the Electron shell and the web host serve. It trusts the shape of
  * its inputs (the transports parse them with the Api's schemas first) and checks their meaning.
  */
+import { inspectImageFile } from './inspect-image';
 import { BaseImageService } from './base-images';
 import { promises as fs, type Dirent } from 'node:fs';
 import { homedir } from 'node:os';
@@ -224,6 +225,7 @@ export function createKilnService(options: ServiceOptions): KilnService {
     listBaseImages: (input) => baseImages.list(input),
     fetchBaseImage: (input) => baseImages.fetch(input),
     cancelBaseImageFetch: async ({ fetchId }) => baseImages.cancel(fetchId),
+    inspectImage: (input) => inspectImageFile(input),
 
     streams,
     async dispose() {
