@@ -7,6 +7,7 @@ import { liveRun } from '../builds/live';
 import { useBuilds } from '../builds/store';
 import { session } from '../workspace/session';
 import { useBaseImages } from '../state/baseImages';
+import { useInspector } from '../state/inspector';
 import { useStore } from '../state/store';
 import { OnErrorDialog } from './build/OnErrorDialog';
 import { PausedBar } from './build/PausedBar';
@@ -21,6 +22,7 @@ import { ProblemsPanel } from './ProblemsPanel';
 import { Tabs } from './Tabs';
 
 const BuildView = lazy(() => import('./build/BuildView').then((m) => ({ default: m.BuildView })));
+const ImageInspector = lazy(() => import('./ImageInspector').then((m) => ({ default: m.ImageInspector })));
 const BaseImageDialog = lazy(() => import('./BaseImageDialog').then((m) => ({ default: m.BaseImageDialog })));
 
 function Toolbar() {
@@ -108,6 +110,9 @@ function Toolbar() {
         Problems
       </button>
       <span className="spacer" />
+      <button type="button" onClick={() => useInspector.setState({ target: { path: '' } })}>
+        Inspect image…
+      </button>
       <button type="button" onClick={() => useBuilds.setState({ maasOpen: true })}>
         MAAS regions
       </button>
@@ -136,6 +141,7 @@ export function WorkspaceView() {
   const view = useStore((s) => s.view);
   const problemsOpen = useStore((s) => s.problemsOpen);
   const picking = useBaseImages((s) => s.picker !== undefined);
+  const inspecting = useInspector((s) => s.target !== undefined);
   return (
     <div className="workspace">
       <div className="workspace-top">
@@ -166,6 +172,11 @@ export function WorkspaceView() {
       <OnErrorDialog />
       <UploadDialog />
       <MaasSettings />
+      {inspecting ? (
+        <Suspense fallback={null}>
+          <ImageInspector />
+        </Suspense>
+      ) : null}
       {picking ? (
         <Suspense fallback={null}>
           <BaseImageDialog />

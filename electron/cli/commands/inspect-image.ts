@@ -9,6 +9,9 @@ import { formatFind, formatListing, formatVolumeInfo } from '../../engine/maas/i
 import { FlagError, parseFlags, type FlagSpec } from '../flags';
 import type { Command } from '../io';
 import { formatBytes } from './maas-progress';
+import { modeString } from '../../api/file-mode';
+
+export { modeString };
 
 const USAGE = `Usage: kiln inspect-image [options] FILE
 
@@ -42,25 +45,6 @@ const flagSpecs = {
   max: { kind: 'int', default: 100000 },
   json: { kind: 'bool' },
 } satisfies Record<string, FlagSpec>;
-
-const TYPE_CHAR: Record<string, string> = {
-  file: '-',
-  dir: 'd',
-  symlink: 'l',
-  hardlink: 'h',
-  char: 'c',
-  block: 'b',
-  fifo: 'p',
-  socket: 's',
-  other: '?',
-};
-
-/** `ls -l` style mode: type, rwx with setuid/setgid/sticky. */
-export function modeString(type: string, perm: number): string {
-  const rwx = (bits: number, special: boolean, ch: string) =>
-    `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${special ? (bits & 1 ? ch : ch.toUpperCase()) : bits & 1 ? 'x' : '-'}`;
-  return `${TYPE_CHAR[type] ?? '?'}${rwx(perm >> 6, Boolean(perm & 0o4000), 's')}${rwx(perm >> 3, Boolean(perm & 0o2000), 's')}${rwx(perm, Boolean(perm & 0o1000), 't')}`;
-}
 
 function date(seconds: number): string {
   const d = new Date(seconds * 1000);

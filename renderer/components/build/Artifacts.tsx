@@ -2,6 +2,7 @@
 import type { BuildRunSummary } from '../../../electron/api/types';
 import { formatBytes } from '../../builds/runView';
 import { useBuilds } from '../../builds/store';
+import { useInspector } from '../../state/inspector';
 
 export function Artifacts({ summary }: { summary: BuildRunSummary }) {
   if (summary.artifacts.length === 0) return null;
@@ -43,7 +44,15 @@ export function Artifacts({ summary }: { summary: BuildRunSummary }) {
                           'computing…'
                         )}
                       </td>
-                      <td>
+                      <td className="actions">
+                        <button
+                          type="button"
+                          disabled={!finished || f.size === undefined}
+                          aria-label={`Inspect ${f.path}`}
+                          onClick={() => useInspector.setState({ target: { path: f.path } })}
+                        >
+                          Inspect…
+                        </button>
                         <button
                           type="button"
                           disabled={!finished || f.size === undefined}
