@@ -95,6 +95,15 @@ test('says plainly when the mirror is not one', async ({ kiln }) => {
   await expect(dialog.getByRole('alert')).toHaveText(
     `${http.base}/nothing/streams/v1/index.json: HTTP 404 Not Found`,
   );
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  // Keyboard: focus is inside while it is open (Tab wraps), Escape closes it and gives focus back.
+  await expect(dialog.getByRole('button', { name: 'List images' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByLabel('Stream')).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
+  await expect(form.getByRole('button', { name: 'Choose a cloud image…' })).toBeFocused();
 });

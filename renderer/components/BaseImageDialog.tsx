@@ -9,6 +9,7 @@ import type { BaseImage, BaseImageList } from '../../electron/api/types';
 import { messageOf } from '../builds/controller';
 import { formatBytes } from '../builds/runView';
 import { useBaseImages } from '../state/baseImages';
+import { Modal } from './Modal';
 import { session } from '../workspace/session';
 import { ProgressBar } from './build/Timeline';
 
@@ -34,7 +35,7 @@ export function BaseImageDialog() {
   const stream = streamKind === 'other' ? mirror.trim() : streamKind;
 
   const load = async () => {
-    if (!stream) return;
+    if (!stream || loading) return;
     setLoading(true);
     setError(undefined);
     try {
@@ -88,184 +89,171 @@ export function BaseImageDialog() {
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog wide base-images"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${id}-heading`}
-        onKeyDown={(e) => e.key === 'Escape' && close()}
+    <Modal title="Choose a cloud image" className="wide base-images" onClose={close}>
+      <p className="hint">
+        For {picker.title}: Ubuntu cloud images from a SimpleStreams mirror. The image is checked against the
+        sha256 the stream gives, when it is downloaded and when a build reads it.
+      </p>
+      <form
+        className="field-row"
+        aria-label="Mirror"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load();
+        }}
       >
-        <h2 id={`${id}-heading`}>Choose a cloud image</h2>
-        <p className="hint">
-          For {picker.title}: Ubuntu cloud images from a SimpleStreams mirror. The image is checked against
-          the sha256 the stream gives, when it is downloaded and when a build reads it.
-        </p>
-        <form
-          className="field-row"
-          aria-label="Mirror"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void load();
-          }}
-        >
-          <div className="field">
-            <label htmlFor={`${id}-stream`}>Stream</label>
-            <select
-              id={`${id}-stream`}
-              value={streamKind}
-              onChange={(e) => {
-                setStreamKind(e.target.value as typeof streamKind);
-                setList(undefined);
-              }}
-            >
-              {STREAMS.map((s) => (
-                <option key={s.value} value={s.value}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          {streamKind === 'other' ? (
-            <div className="field grow">
-              <label htmlFor={`${id}-mirror`}>Mirror URL or folder</label>
-              <input
-                id={`${id}-mirror`}
-                value={mirror}
-                spellCheck={false}
-                placeholder="https://mirror.example/releases/ or /srv/mirror"
-                onChange={(e) => setMirror(e.target.value)}
-              />
-            </div>
-          ) : null}
-          <div className="field">
-            <label htmlFor={`${id}-arch`}>Architecture</label>
-            <select id={`${id}-arch`} value={arch} onChange={(e) => setArch(e.target.value)}>
-              {ARCHES.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          </div>
-          <label className="check">
-            <input type="checkbox" checked={allVersions} onChange={(e) => setAllVersions(e.target.checked)} />
-            Every serial
-          </label>
-          <button type="submit" disabled={!stream || loading}>
-            List images
-          </button>
-        </form>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {loading ? <p role="status">Reading the stream…</p> : null}
-        {list && !loading ? (
-          list.images.length === 0 ? (
-            <p role="status">
-              No {arch} disk images in {list.stream}.
-            </p>
-          ) : (
-            <table className="base-image-table" aria-label="Cloud images">
-              <thead>
-                <tr>
-                  <th scope="col">Release</th>
-                  <th scope="col">Serial</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Download</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Use</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.images.map((image) => {
-                  const fetch = fetchOf(image);
-                  const name = `${image.releaseTitle} (${image.release}) ${image.serial}`;
-                  return (
-                    <tr key={`${image.product}/${image.serial}`} aria-label={name}>
-                      <td>
-                        {image.releaseTitle} <span className="hint">{image.release}</span>
-                        {image.supported === false ? <span className="badge">unsupported</span> : null}
-                      </td>
-                      <td>
-                        {image.serial} <span className="hint">{image.label}</span>
-                      </td>
-                      <td>{formatBytes(image.size)}</td>
-                      <td>
-                        {fetch?.state === 'running' ? (
-                          <span className="fetch">
-                            <ProgressBar
-                              progress={{
-                                label: `Download of ${name}`,
-                                bytes: fetch.bytes,
-                                total: fetch.total,
-                                rate: 0,
-                                done: false,
-                              }}
-                            />
-                            <button
-                              type="button"
-                              onClick={() =>
-                                void session().api.cancelBaseImageFetch({ fetchId: fetch.fetchId })
-                              }
-                            >
-                              Cancel
-                            </button>
-                          </span>
-                        ) : image.cached || fetch?.state === 'done' ? (
-                          <span role="status">In the cache, verified</span>
-                        ) : (
-                          <>
-                            {fetch?.state === 'failed' ? (
-                              <span className="error" role="alert">
-                                {fetch.error}
-                              </span>
-                            ) : null}
-                            {fetch?.state === 'cancelled' ? <span role="status">Cancelled</span> : null}
-                            <button
-                              type="button"
-                              aria-label={`Download ${name}`}
-                              onClick={() => void download(image)}
-                            >
-                              Download
-                            </button>
-                          </>
-                        )}
-                      </td>
-                      <td>
-                        <button
-                          type="button"
-                          className="primary"
-                          aria-label={`Use ${name}`}
-                          onClick={() => void use(image)}
-                        >
-                          Use
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )
-        ) : null}
-        {!picker.diskImage ? (
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={setDiskImage}
-              onChange={(e) => setSetDiskImage(e.target.checked)}
-            />
-            Also set <code>disk_image = true</code> (a cloud image is a disk, not an installer ISO)
-          </label>
-        ) : null}
-        <div className="dialog-buttons">
-          <button type="button" onClick={close}>
-            Close
-          </button>
+        <div className="field">
+          <label htmlFor={`${id}-stream`}>Stream</label>
+          <select
+            id={`${id}-stream`}
+            value={streamKind}
+            onChange={(e) => {
+              setStreamKind(e.target.value as typeof streamKind);
+              setList(undefined);
+            }}
+          >
+            {STREAMS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
         </div>
+        {streamKind === 'other' ? (
+          <div className="field grow">
+            <label htmlFor={`${id}-mirror`}>Mirror URL or folder</label>
+            <input
+              id={`${id}-mirror`}
+              value={mirror}
+              spellCheck={false}
+              placeholder="https://mirror.example/releases/ or /srv/mirror"
+              onChange={(e) => setMirror(e.target.value)}
+            />
+          </div>
+        ) : null}
+        <div className="field">
+          <label htmlFor={`${id}-arch`}>Architecture</label>
+          <select id={`${id}-arch`} value={arch} onChange={(e) => setArch(e.target.value)}>
+            {ARCHES.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={allVersions} onChange={(e) => setAllVersions(e.target.checked)} />
+          Every serial
+        </label>
+        <button type="submit" disabled={!stream} aria-busy={loading}>
+          List images
+        </button>
+      </form>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {loading ? <p role="status">Reading the stream…</p> : null}
+      {list && !loading ? (
+        list.images.length === 0 ? (
+          <p role="status">
+            No {arch} disk images in {list.stream}.
+          </p>
+        ) : (
+          <table className="base-image-table" aria-label="Cloud images">
+            <thead>
+              <tr>
+                <th scope="col">Release</th>
+                <th scope="col">Serial</th>
+                <th scope="col">Size</th>
+                <th scope="col">Download</th>
+                <th scope="col">
+                  <span className="visually-hidden">Use</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.images.map((image) => {
+                const fetch = fetchOf(image);
+                const name = `${image.releaseTitle} (${image.release}) ${image.serial}`;
+                return (
+                  <tr key={`${image.product}/${image.serial}`} aria-label={name}>
+                    <td>
+                      {image.releaseTitle} <span className="hint">{image.release}</span>
+                      {image.supported === false ? <span className="badge">unsupported</span> : null}
+                    </td>
+                    <td>
+                      {image.serial} <span className="hint">{image.label}</span>
+                    </td>
+                    <td>{formatBytes(image.size)}</td>
+                    <td>
+                      {fetch?.state === 'running' ? (
+                        <span className="fetch">
+                          <ProgressBar
+                            progress={{
+                              label: `Download of ${name}`,
+                              bytes: fetch.bytes,
+                              total: fetch.total,
+                              rate: 0,
+                              done: false,
+                            }}
+                          />
+                          <button
+                            type="button"
+                            onClick={() =>
+                              void session().api.cancelBaseImageFetch({ fetchId: fetch.fetchId })
+                            }
+                          >
+                            Cancel
+                          </button>
+                        </span>
+                      ) : image.cached || fetch?.state === 'done' ? (
+                        <span role="status">In the cache, verified</span>
+                      ) : (
+                        <>
+                          {fetch?.state === 'failed' ? (
+                            <span className="error" role="alert">
+                              {fetch.error}
+                            </span>
+                          ) : null}
+                          {fetch?.state === 'cancelled' ? <span role="status">Cancelled</span> : null}
+                          <button
+                            type="button"
+                            aria-label={`Download ${name}`}
+                            onClick={() => void download(image)}
+                          >
+                            Download
+                          </button>
+                        </>
+                      )}
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        className="primary"
+                        aria-label={`Use ${name}`}
+                        onClick={() => void use(image)}
+                      >
+                        Use
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )
+      ) : null}
+      {!picker.diskImage ? (
+        <label className="check">
+          <input type="checkbox" checked={setDiskImage} onChange={(e) => setSetDiskImage(e.target.checked)} />
+          Also set <code>disk_image = true</code> (a cloud image is a disk, not an installer ISO)
+        </label>
+      ) : null}
+      <div className="dialog-buttons">
+        <button type="button" onClick={close}>
+          Close
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

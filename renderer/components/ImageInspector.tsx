@@ -9,6 +9,7 @@ import { modeString } from '../../electron/api/file-mode';
 import { messageOf } from '../builds/controller';
 import { formatBytes } from '../builds/runView';
 import { useInspector } from '../state/inspector';
+import { Modal } from './Modal';
 import { session } from '../workspace/session';
 
 function date(seconds: number): string {
@@ -212,7 +213,7 @@ export function ImageInspector() {
   const id = useId();
 
   const inspect = async (file: string) => {
-    if (!file.trim()) return;
+    if (!file.trim() || busy) return;
     setBusy(true);
     setError(undefined);
     setReport(undefined);
@@ -258,100 +259,91 @@ export function ImageInspector() {
   if (!target) return null;
   const close = () => useInspector.setState({ target: undefined });
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog wide image-inspector"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${id}-heading`}
-        onKeyDown={(e) => e.key === 'Escape' && close()}
+    <Modal title="Inspect an image" className="wide image-inspector" onClose={close}>
+      <form
+        className="field-row"
+        aria-label="Choose the image"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void inspect(path);
+        }}
       >
-        <h2 id={`${id}-heading`}>Inspect an image</h2>
-        <form
-          className="field-row"
-          aria-label="Choose the image"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void inspect(path);
-          }}
-        >
-          <div className="field grow">
-            <label htmlFor={`${id}-path`}>Image file (ISO, tarball, qcow2 or raw disk, dd image)</label>
-            <input
-              id={`${id}-path`}
-              value={path}
-              spellCheck={false}
-              placeholder="/path/to/image.qcow2"
-              onChange={(e) => setPath(e.target.value)}
-            />
-          </div>
-          <button type="submit" disabled={busy || !path.trim()}>
-            Inspect
-          </button>
-        </form>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {busy ? <p role="status">Reading the image…</p> : null}
-        {report ? (
-          <section aria-label="Report">
-            <h3>
-              {report.kind === 'iso'
-                ? 'ISO 9660 image'
-                : report.kind === 'tarball'
-                  ? 'Tarball'
-                  : report.kind === 'disk'
-                    ? 'Disk image'
-                    : 'Unknown file'}
-            </h3>
-            <Summary report={report} />
-            {report.kind === 'unknown' ? <p className="hint">{report.note}</p> : null}
-            {report.kind === 'disk' && report.warnings.length ? (
-              <ul className="findings">
-                {report.warnings.map((w) => (
-                  <li key={w} className="problem warning">
-                    {w}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-            {report.kind === 'disk' ? (
-              <PartitionTable
-                partitions={report.partitions}
-                onBrowse={(n) => setBrowse({ partition: n, dir: '/' })}
-              />
-            ) : null}
-            {report.kind === 'iso' || report.kind === 'tarball' ? (
-              <FileTable files={report.files} truncated={report.truncated} label="Files" />
-            ) : null}
-            {report.kind === 'disk' && browse && listing ? (
-              <section aria-label={`Files of partition ${browse.partition}`}>
-                <h3>
-                  Partition {browse.partition}: <code>{browse.dir}</code>
-                </h3>
-                {browse.dir !== '/' ? (
-                  <button type="button" onClick={() => setBrowse({ ...browse, dir: parentOf(browse.dir) })}>
-                    Up to {parentOf(browse.dir)}
-                  </button>
-                ) : null}
-                <FileTable
-                  files={listing.files}
-                  truncated={listing.truncated}
-                  label="Files"
-                  onOpenDir={(dir) => setBrowse({ ...browse, dir })}
-                />
-              </section>
-            ) : null}
-          </section>
-        ) : null}
-        <div className="dialog-buttons">
-          <button type="button" onClick={close}>
-            Close
-          </button>
+        <div className="field grow">
+          <label htmlFor={`${id}-path`}>Image file (ISO, tarball, qcow2 or raw disk, dd image)</label>
+          <input
+            id={`${id}-path`}
+            value={path}
+            spellCheck={false}
+            placeholder="/path/to/image.qcow2"
+            onChange={(e) => setPath(e.target.value)}
+          />
         </div>
+        <button type="submit" disabled={!path.trim()} aria-busy={busy}>
+          Inspect
+        </button>
+      </form>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {busy ? <p role="status">Reading the image…</p> : null}
+      {report ? (
+        <section aria-label="Report">
+          <h3>
+            {report.kind === 'iso'
+              ? 'ISO 9660 image'
+              : report.kind === 'tarball'
+                ? 'Tarball'
+                : report.kind === 'disk'
+                  ? 'Disk image'
+                  : 'Unknown file'}
+          </h3>
+          <Summary report={report} />
+          {report.kind === 'unknown' ? <p className="hint">{report.note}</p> : null}
+          {report.kind === 'disk' && report.warnings.length ? (
+            <ul className="findings">
+              {report.warnings.map((w) => (
+                <li key={w} className="problem warning">
+                  {w}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {report.kind === 'disk' ? (
+            <PartitionTable
+              partitions={report.partitions}
+              onBrowse={(n) => setBrowse({ partition: n, dir: '/' })}
+            />
+          ) : null}
+          {report.kind === 'iso' || report.kind === 'tarball' ? (
+            <FileTable files={report.files} truncated={report.truncated} label="Files" />
+          ) : null}
+          {report.kind === 'disk' && browse && listing ? (
+            <section aria-label={`Files of partition ${browse.partition}`}>
+              <h3>
+                Partition {browse.partition}: <code>{browse.dir}</code>
+              </h3>
+              {browse.dir !== '/' ? (
+                <button type="button" onClick={() => setBrowse({ ...browse, dir: parentOf(browse.dir) })}>
+                  Up to {parentOf(browse.dir)}
+                </button>
+              ) : null}
+              <FileTable
+                files={listing.files}
+                truncated={listing.truncated}
+                label="Files"
+                onOpenDir={(dir) => setBrowse({ ...browse, dir })}
+              />
+            </section>
+          ) : null}
+        </section>
+      ) : null}
+      <div className="dialog-buttons">
+        <button type="button" onClick={close}>
+          Close
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { DirectoryListing } from '../../electron/api/types';
+import { Modal } from './Modal';
 import { whenSession } from '../workspace/current';
 import { useStore, type DialogState } from '../state/store';
 
@@ -61,82 +62,79 @@ export function PathDialog({ dialog }: { dialog: DialogState }) {
       : 'Open a template folder';
 
   return (
-    <div className="dialog-backdrop">
-      <div className="dialog" role="dialog" aria-modal="true" aria-label={title}>
-        <h2>{title}</h2>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
-          <label htmlFor="path-input">
-            {creating ? 'New folder for the project' : pickFolder ? 'Folder' : 'File'}
-          </label>
-          <input
-            id="path-input"
-            ref={input}
-            value={path}
-            spellCheck={false}
-            onChange={(e) => setPath(e.target.value)}
-          />
-          <div className="listing" aria-label={`Contents of ${listing?.path ?? dir}`} role="group">
-            <div className="listing-path">{listing?.path ?? dir}</div>
-            <ul>
-              {listing?.parent ? (
-                <li>
+    <Modal title={title}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label htmlFor="path-input">
+          {creating ? 'New folder for the project' : pickFolder ? 'Folder' : 'File'}
+        </label>
+        <input
+          id="path-input"
+          ref={input}
+          value={path}
+          spellCheck={false}
+          onChange={(e) => setPath(e.target.value)}
+        />
+        <div className="listing" aria-label={`Contents of ${listing?.path ?? dir}`} role="group">
+          <div className="listing-path">{listing?.path ?? dir}</div>
+          <ul>
+            {listing?.parent ? (
+              <li>
+                <button
+                  type="button"
+                  aria-label="Up to the parent folder"
+                  onClick={() => setDir(listing.parent!)}
+                >
+                  ..
+                </button>
+              </li>
+            ) : null}
+            {(listing?.entries ?? [])
+              .filter((e) => !e.name.startsWith('.'))
+              .map((e) => (
+                <li key={e.name}>
                   <button
                     type="button"
-                    aria-label="Up to the parent folder"
-                    onClick={() => setDir(listing.parent!)}
+                    className={e.kind}
+                    aria-label={`${e.kind === 'dir' ? 'Folder' : 'File'} ${e.name}`}
+                    onClick={() => {
+                      const full = joinPath(listing!.path, e.name);
+                      if (e.kind === 'dir') {
+                        setDir(full);
+                        setPath(creating ? joinPath(full, dialog.template.id) : full);
+                      } else if (!pickFolder) {
+                        setPath(full);
+                      }
+                    }}
+                    onDoubleClick={() => {
+                      if (e.kind === 'file' && !pickFolder) void submit();
+                    }}
                   >
-                    ..
+                    {e.kind === 'dir' ? '📁 ' : '📄 '}
+                    {e.name}
                   </button>
                 </li>
-              ) : null}
-              {(listing?.entries ?? [])
-                .filter((e) => !e.name.startsWith('.'))
-                .map((e) => (
-                  <li key={e.name}>
-                    <button
-                      type="button"
-                      className={e.kind}
-                      aria-label={`${e.kind === 'dir' ? 'Folder' : 'File'} ${e.name}`}
-                      onClick={() => {
-                        const full = joinPath(listing!.path, e.name);
-                        if (e.kind === 'dir') {
-                          setDir(full);
-                          setPath(creating ? joinPath(full, dialog.template.id) : full);
-                        } else if (!pickFolder) {
-                          setPath(full);
-                        }
-                      }}
-                      onDoubleClick={() => {
-                        if (e.kind === 'file' && !pickFolder) void submit();
-                      }}
-                    >
-                      {e.kind === 'dir' ? '📁 ' : '📄 '}
-                      {e.name}
-                    </button>
-                  </li>
-                ))}
-            </ul>
-          </div>
-          {error ? (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          ) : null}
-          <div className="dialog-buttons">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={busy}>
-              {creating ? 'Create' : 'Open'}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+              ))}
+          </ul>
+        </div>
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <div className="dialog-buttons">
+          <button type="button" onClick={close}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {creating ? 'Create' : 'Open'}
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }

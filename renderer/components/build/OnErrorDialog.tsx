@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'react';
 import { liveRun } from '../../builds/live';
 import { useBuilds } from '../../builds/store';
 import { session } from '../../workspace/session';
+import { Modal } from '../Modal';
 import { promptTitle, revealAddress } from './PausedBar';
 
 const CHOICES: Record<string, { text: string; help: string }> = {
@@ -35,50 +36,39 @@ export function OnErrorDialog() {
   const error = run.builds[prompt.build]?.components.find((c) => c.address === prompt.address)?.error;
   const dismiss = () => useBuilds.setState((s) => ({ dismissedPrompts: [...s.dismissedPrompts, prompt.id] }));
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog on-error"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="on-error-title"
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') dismiss();
-        }}
-      >
-        <h2 id="on-error-title">{promptTitle(prompt)}</h2>
-        {error ? <pre className="error">{error}</pre> : null}
-        <ul className="choices">
-          {(prompt.choices ?? []).map((c, i) => (
-            <li key={c.answer}>
-              <button
-                ref={i === 0 ? first : undefined}
-                type="button"
-                className={c.answer === 'r' ? 'primary' : c.answer === 'a' ? 'danger' : ''}
-                onClick={() => void session().builds.answer(runId, prompt.id, c.answer)}
-              >
-                {CHOICES[c.answer]?.text ?? c.label}
-              </button>
-              <span className="muted">{CHOICES[c.answer]?.help}</span>
-            </li>
-          ))}
-        </ul>
-        <div className="dialog-buttons">
-          {prompt.address ? (
+    <Modal title={promptTitle(prompt)} className="on-error" onClose={dismiss}>
+      {error ? <pre className="error">{error}</pre> : null}
+      <ul className="choices">
+        {(prompt.choices ?? []).map((c, i) => (
+          <li key={c.answer}>
             <button
+              ref={i === 0 ? first : undefined}
               type="button"
-              onClick={() => {
-                dismiss();
-                revealAddress(prompt.address);
-              }}
+              className={c.answer === 'r' ? 'primary' : c.answer === 'a' ? 'danger' : ''}
+              onClick={() => void session().builds.answer(runId, prompt.id, c.answer)}
             >
-              Edit the provisioner
+              {CHOICES[c.answer]?.text ?? c.label}
             </button>
-          ) : null}
-          <button type="button" onClick={dismiss}>
-            Decide later
+            <span className="muted">{CHOICES[c.answer]?.help}</span>
+          </li>
+        ))}
+      </ul>
+      <div className="dialog-buttons">
+        {prompt.address ? (
+          <button
+            type="button"
+            onClick={() => {
+              dismiss();
+              revealAddress(prompt.address);
+            }}
+          >
+            Edit the provisioner
           </button>
-        </div>
+        ) : null}
+        <button type="button" onClick={dismiss}>
+          Decide later
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }

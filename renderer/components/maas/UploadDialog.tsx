@@ -10,6 +10,7 @@ import { messageOf } from '../../builds/controller';
 import { formatBytes } from '../../builds/runView';
 import { useBuilds } from '../../builds/store';
 import { session } from '../../workspace/session';
+import { Modal } from '../Modal';
 import { ProgressBar } from '../build/Timeline';
 
 const FILETYPES = ['tgz', 'tbz', 'txz', 'ddtgz', 'ddtbz', 'ddtxz', 'ddtar', 'ddbz2', 'ddgz', 'ddxz', 'ddraw'];
@@ -106,135 +107,126 @@ export function UploadDialog() {
   );
   const running = upload?.state === 'running';
   return (
-    <div className="dialog-backdrop">
-      <div
-        className="dialog wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${id}-heading`}
-        onKeyDown={(e) => e.key === 'Escape' && !running && close()}
-      >
-        <h2 id={`${id}-heading`}>Upload to MAAS</h2>
-        <p className="path">
-          {target.file}
-          {plan ? ` (${formatBytes(plan.size)})` : ''}
-        </p>
-        {profiles && profiles.length === 0 ? (
-          <p className="banner" role="note">
-            No MAAS region is set up.{' '}
-            <button type="button" onClick={() => useBuilds.setState({ maasOpen: true })}>
-              Add a region
-            </button>
-          </p>
-        ) : null}
-        {profiles && profiles.length ? (
-          <div className="field">
-            <label htmlFor={`${id}-profile`}>Region</label>
-            <select
-              id={`${id}-profile`}
-              value={profile}
-              disabled={running}
-              onChange={(e) => setProfile(e.target.value)}
-            >
-              {profiles.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name} ({p.url})
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : null}
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-        {plan?.problems.find((p) => p.field === 'file') ? (
-          <p className="error" role="alert">
-            {plan.problems.find((p) => p.field === 'file')?.message}
-          </p>
-        ) : null}
-        {plan?.readiness && !upload ? <ReadinessFindings readiness={plan.readiness} /> : null}
-        {fields && !upload ? (
-          <form
-            aria-label="Image"
-            onSubmit={async (e) => {
-              e.preventDefault();
-              try {
-                const started = await session().api.maasUpload({
-                  runId: target.runId,
-                  file: target.file,
-                  profile,
-                  fields,
-                });
-                useBuilds.setState((s) => ({ uploads: { ...s.uploads, [started.uploadId]: started } }));
-                setUploadId(started.uploadId);
-              } catch (err) {
-                setError(messageOf(err));
-              }
-            }}
-          >
-            {input('name', 'Name')}
-            {input('title', 'Title')}
-            {input('architecture', 'Architecture', plan?.architectures ?? [])}
-            {input('filetype', 'File type', FILETYPES)}
-            {input('baseImage', 'Base image', plan?.baseImages ?? [])}
-            {plan?.notes.map((n) => (
-              <p key={n} className="hint">
-                {n}
-              </p>
-            ))}
-            <div className="dialog-buttons">
-              <button type="button" disabled={checking} onClick={() => void check(fields)}>
-                {checking ? 'Checking…' : 'Check against the region'}
-              </button>
-              <button type="submit" className="primary" disabled={checking || Boolean(plan?.problems.length)}>
-                Upload
-              </button>
-            </div>
-          </form>
-        ) : null}
-        {upload ? (
-          <section className="upload-state" aria-label="Upload">
-            <ProgressBar
-              progress={{
-                label: `Upload: ${upload.phase}`,
-                bytes: upload.bytes,
-                total: upload.total,
-                rate: upload.rate,
-                done: upload.state !== 'running',
-              }}
-            />
-            {upload.state === 'succeeded' ? (
-              <p role="status" className="success">
-                {upload.summary}
-              </p>
-            ) : null}
-            {upload.state === 'failed' ? (
-              <p role="alert" className="error">
-                The upload failed: {upload.error}
-              </p>
-            ) : null}
-            {upload.state === 'cancelled' ? <p role="status">{upload.summary}</p> : null}
-            <div className="dialog-buttons">
-              {running ? (
-                <button
-                  type="button"
-                  onClick={() => void session().api.maasCancelUpload({ uploadId: upload.uploadId })}
-                >
-                  Cancel upload
-                </button>
-              ) : null}
-            </div>
-          </section>
-        ) : null}
-        <div className="dialog-buttons">
-          <button type="button" onClick={close} disabled={running}>
-            Close
+    <Modal title="Upload to MAAS" className="wide" {...(running ? {} : { onClose: close })}>
+      <p className="path">
+        {target.file}
+        {plan ? ` (${formatBytes(plan.size)})` : ''}
+      </p>
+      {profiles && profiles.length === 0 ? (
+        <p className="banner" role="note">
+          No MAAS region is set up.{' '}
+          <button type="button" onClick={() => useBuilds.setState({ maasOpen: true })}>
+            Add a region
           </button>
+        </p>
+      ) : null}
+      {profiles && profiles.length ? (
+        <div className="field">
+          <label htmlFor={`${id}-profile`}>Region</label>
+          <select
+            id={`${id}-profile`}
+            value={profile}
+            disabled={running}
+            onChange={(e) => setProfile(e.target.value)}
+          >
+            {profiles.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name} ({p.url})
+              </option>
+            ))}
+          </select>
         </div>
+      ) : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {plan?.problems.find((p) => p.field === 'file') ? (
+        <p className="error" role="alert">
+          {plan.problems.find((p) => p.field === 'file')?.message}
+        </p>
+      ) : null}
+      {plan?.readiness && !upload ? <ReadinessFindings readiness={plan.readiness} /> : null}
+      {fields && !upload ? (
+        <form
+          aria-label="Image"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              const started = await session().api.maasUpload({
+                runId: target.runId,
+                file: target.file,
+                profile,
+                fields,
+              });
+              useBuilds.setState((s) => ({ uploads: { ...s.uploads, [started.uploadId]: started } }));
+              setUploadId(started.uploadId);
+            } catch (err) {
+              setError(messageOf(err));
+            }
+          }}
+        >
+          {input('name', 'Name')}
+          {input('title', 'Title')}
+          {input('architecture', 'Architecture', plan?.architectures ?? [])}
+          {input('filetype', 'File type', FILETYPES)}
+          {input('baseImage', 'Base image', plan?.baseImages ?? [])}
+          {plan?.notes.map((n) => (
+            <p key={n} className="hint">
+              {n}
+            </p>
+          ))}
+          <div className="dialog-buttons">
+            <button type="button" disabled={checking} onClick={() => void check(fields)}>
+              {checking ? 'Checking…' : 'Check against the region'}
+            </button>
+            <button type="submit" className="primary" disabled={checking || Boolean(plan?.problems.length)}>
+              Upload
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {upload ? (
+        <section className="upload-state" aria-label="Upload">
+          <ProgressBar
+            progress={{
+              label: `Upload: ${upload.phase}`,
+              bytes: upload.bytes,
+              total: upload.total,
+              rate: upload.rate,
+              done: upload.state !== 'running',
+            }}
+          />
+          {upload.state === 'succeeded' ? (
+            <p role="status" className="success">
+              {upload.summary}
+            </p>
+          ) : null}
+          {upload.state === 'failed' ? (
+            <p role="alert" className="error">
+              The upload failed: {upload.error}
+            </p>
+          ) : null}
+          {upload.state === 'cancelled' ? <p role="status">{upload.summary}</p> : null}
+          <div className="dialog-buttons">
+            {running ? (
+              <button
+                type="button"
+                onClick={() => void session().api.maasCancelUpload({ uploadId: upload.uploadId })}
+              >
+                Cancel upload
+              </button>
+            ) : null}
+          </div>
+        </section>
+      ) : null}
+      <div className="dialog-buttons">
+        <button type="button" onClick={close} disabled={running}>
+          Close
+        </button>
       </div>
-    </div>
+    </Modal>
   );
 }
 
