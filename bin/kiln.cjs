@@ -16,7 +16,7 @@ const { Script, constants: vmConstants } = require('node:vm');
 
 const root = join(__dirname, '..');
 /** Commands the small bundle serves (electron/cli/commands/template.ts; a test keeps both lists equal). */
-const TEMPLATE_COMMANDS = ['version', 'validate', 'inspect', 'console', 'fmt', 'hcl2_upgrade'];
+const TEMPLATE_COMMANDS = ['version', 'validate', 'inspect', 'console', 'fmt', 'hcl2_upgrade', 'init'];
 const BUNDLES = { full: 'dist/cli.cjs', template: 'dist/cli-template.cjs' };
 
 /** Which bundle runs `argv`: KILN_BUNDLE forces one (the build's warm-up, tests). */

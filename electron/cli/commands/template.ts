@@ -35,4 +35,9 @@ export const templateCommands: CommandEntry[] = [
     synopsis: 'transform a JSON template into an HCL2 configuration',
     load: async () => (await import('./hcl2_upgrade')).hcl2UpgradeCommand,
   },
+  {
+    name: 'init',
+    synopsis: 'Says which required plugins Kiln provides (nothing to install)',
+    load: async () => (await import('./init')).initCommand,
+  },
 ];
