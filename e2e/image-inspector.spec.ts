@@ -3,9 +3,14 @@
  * mkfs.ext4 -d and sgdisk, no root needed), browsed one directory at a time, and a seed ISO.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeDisk, makeExt4, removeDir, tempDir } from '../electron/engine/maas/testing/fixtures';
+import {
+  makeDisk,
+  makeExt4,
+  removeDir,
+  tempDir,
+  writeSmallRoot,
+} from '../electron/engine/maas/testing/fixtures';
 import { missingTools } from '../electron/engine/maas/testing/tools';
 import { expect, snap, test, type Kiln } from './fixtures';
 
@@ -17,11 +22,7 @@ let iso: string;
 test.beforeAll(() => {
   if (missing) return;
   dir = tempDir('kiln-e2e-inspect-');
-  const tree = join(dir, 'tree');
-  mkdirSync(join(tree, 'etc/cloud'), { recursive: true });
-  writeFileSync(join(tree, 'etc/hostname'), 'kiln\n');
-  writeFileSync(join(tree, 'etc/cloud/cloud.cfg'), 'datasource_list: [MAAS]\n');
-  mkdirSync(join(tree, 'var/lib'), { recursive: true });
+  const tree = writeSmallRoot(join(dir, 'tree'));
   disk = makeDisk(makeExt4(tree, join(dir, 'root.ext4')), dir, { table: 'gpt', format: 'qcow2' }).disk;
   iso = join(dir, 'seed.iso');
   spawnSync('xorriso', [

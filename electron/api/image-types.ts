@@ -19,6 +19,9 @@ export interface InspectImageInput {
 }
 
 export interface BaseImage extends CloudImage {
+  /** What a template names to build from it (a local mirror's file as a path). */
+  iso_url: string;
+  iso_checksum: string;
   /** Already in the download cache a build reads (or in a local mirror): a build will not download it. */
   cached: boolean;
 }

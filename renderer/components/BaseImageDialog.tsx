@@ -8,7 +8,7 @@ import { useEffect, useId, useState } from 'react';
 import type { BaseImage, BaseImageList } from '../../electron/api/types';
 import { messageOf } from '../builds/controller';
 import { formatBytes } from '../builds/runView';
-import { useBaseImages } from '../state/baseImages';
+import { onBaseImageFetch, useBaseImages } from '../state/baseImages';
 import { Modal } from './Modal';
 import { session } from '../workspace/session';
 import { ProgressBar } from './build/Timeline';
@@ -63,10 +63,7 @@ export function BaseImageDialog() {
 
   const use = async (image: BaseImage) => {
     const s = session();
-    const keys = {
-      iso_url: image.url.startsWith('file:') ? decodeURIComponent(new URL(image.url).pathname) : image.url,
-      iso_checksum: `sha256:${image.sha256}`,
-    };
+    const keys = { iso_url: image.iso_url, iso_checksum: image.iso_checksum };
     for (const [key, value] of Object.entries(keys))
       await s.editPipeline({ op: 'set', address: picker.address, key, value });
     if (setDiskImage && !picker.diskImage)
@@ -82,7 +79,7 @@ export function BaseImageDialog() {
         product: image.product,
         serial: image.serial,
       });
-      useBaseImages.setState((s) => ({ fetches: { ...s.fetches, [started.fetchId]: started } }));
+      onBaseImageFetch(started);
     } catch (err) {
       setError(messageOf(err));
     }

@@ -5,17 +5,12 @@
  */
 import { useEffect, useId, useState } from 'react';
 import type { FileEntry, InspectReport, PartitionReport } from '../../electron/api/types';
-import { modeString } from '../../electron/api/file-mode';
+import { formatMtime, modeString } from '../../electron/api/file-mode';
 import { messageOf } from '../builds/controller';
 import { formatBytes } from '../builds/runView';
 import { useInspector } from '../state/inspector';
 import { Modal } from './Modal';
 import { session } from '../workspace/session';
-
-function date(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  return Number.isNaN(d.getTime()) ? '?' : d.toISOString().slice(0, 16).replace('T', ' ');
-}
 
 function parentOf(dir: string): string {
   const parts = dir.split('/').filter(Boolean);
@@ -70,7 +65,7 @@ function FileTable({
                     <span className="hint"> (sparse: {formatBytes(f.stored)})</span>
                   ) : null}
                 </td>
-                <td>{date(f.mtime)}</td>
+                <td>{formatMtime(f.mtime)}</td>
                 <td className="path">
                   {f.type === 'dir' && onOpenDir ? (
                     <button type="button" className="link" onClick={() => onOpenDir(f.path)}>

@@ -9,7 +9,7 @@ import { formatFind, formatListing, formatVolumeInfo } from '../../engine/maas/i
 import { FlagError, parseFlags, type FlagSpec } from '../flags';
 import type { Command } from '../io';
 import { formatBytes } from './maas-progress';
-import { modeString } from '../../api/file-mode';
+import { formatMtime, modeString } from '../../api/file-mode';
 
 export { modeString };
 
@@ -46,11 +46,6 @@ const flagSpecs = {
   json: { kind: 'bool' },
 } satisfies Record<string, FlagSpec>;
 
-function date(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  return Number.isNaN(d.getTime()) ? '?' : d.toISOString().slice(0, 16).replace('T', ' ');
-}
-
 function fileLine(f: FileEntry): string {
   const owner = `${f.uid}/${f.gid}`.padEnd(11);
   const link = f.target ? (f.type === 'hardlink' ? ` link to ${f.target}` : ` -> ${f.target}`) : '';
@@ -60,7 +55,7 @@ function fileLine(f: FileEntry): string {
   ]
     .filter(Boolean)
     .join('; ');
-  return `${modeString(f.type, f.perm)} ${owner} ${String(f.size).padStart(12)} ${date(f.mtime)} ${f.path}${link}${extras ? `  [${extras}]` : ''}`;
+  return `${modeString(f.type, f.perm)} ${owner} ${String(f.size).padStart(12)} ${formatMtime(f.mtime)} ${f.path}${link}${extras ? `  [${extras}]` : ''}`;
 }
 
 export function formatReport(report: InspectReport): string {

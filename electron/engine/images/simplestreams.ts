@@ -61,17 +61,12 @@ export interface CloudImageList {
   images: CloudImage[];
 }
 
-export interface ListOptions {
+export interface ListOptions extends ImageFilter {
   /** `stable`/`candidate` (or `released`/`daily`), a mirror URL, or a local mirror folder. */
   stream: string;
   /** Resolves a relative local folder. */
   cwd: string;
-  arch?: string;
-  /** A code name, version or alias; all releases when absent. */
-  release?: string;
   ftype?: string;
-  /** Every serial, not only the newest of each product. */
-  allVersions?: boolean;
   signal?: AbortSignal;
 }
 
@@ -222,8 +217,7 @@ export async function listCloudImages(options: ListOptions): Promise<CloudImageL
     const file = await readJson(productsUrl, productsSchema, 'products file', options.signal);
     updated ??= file.updated;
     for (const [product, p] of Object.entries(file.products)) {
-      const serials = Object.keys(p.versions).sort().reverse();
-      for (const serial of options.allVersions ? serials : serials.slice(0, 1)) {
+      for (const serial of Object.keys(p.versions)) {
         const v = p.versions[serial];
         for (const [itemName, item] of Object.entries(v.items)) {
           const levels = [item, v, p, file] as Fields[];
@@ -258,17 +252,36 @@ export async function listCloudImages(options: ListOptions): Promise<CloudImageL
       }
     }
   }
-  const picked = images.filter(
-    (i) =>
-      (!options.arch || i.arch === options.arch) && (!options.release || matchesRelease(i, options.release)),
-  );
-  picked.sort(
-    (a, b) =>
-      compareVersions(b.version, a.version) ||
-      a.arch.localeCompare(b.arch) ||
-      b.serial.localeCompare(a.serial),
-  );
-  return { stream: root.href, ...(updated ? { updated } : {}), images: picked };
+  return { stream: root.href, ...(updated ? { updated } : {}), images: selectImages(images, options) };
+}
+
+export interface ImageFilter {
+  arch?: string;
+  /** A code name, version or alias. */
+  release?: string;
+  /** Every serial, not only the newest of each product. */
+  allVersions?: boolean;
+}
+
+/**
+ * The images a filter keeps, newest release first and newest serial first within it; without
+ * `allVersions`, only the newest serial of each product that has the file type.
+ */
+export function selectImages(images: readonly CloudImage[], filter: ImageFilter): CloudImage[] {
+  const picked = images
+    .filter(
+      (i) =>
+        (!filter.arch || i.arch === filter.arch) && (!filter.release || matchesRelease(i, filter.release)),
+    )
+    .sort(
+      (a, b) =>
+        compareVersions(b.version, a.version) ||
+        a.arch.localeCompare(b.arch) ||
+        b.serial.localeCompare(a.serial),
+    );
+  if (filter.allVersions) return picked;
+  const seen = new Set<string>();
+  return picked.filter((i) => !seen.has(i.product) && seen.add(i.product));
 }
 
 /** What a template names to build from this image (Packer's qemu keys). */

@@ -11,7 +11,7 @@ import type { ApiEvent, BaseImageFetch, BaseImageList, BaseImageListInput } from
 import { cachedImagePath, fetchCloudImage } from '../../engine/images/fetch';
 import {
   listCloudImages,
-  matchesRelease,
+  selectImages,
   StreamError,
   templateKeys,
   type CloudImage,
@@ -78,21 +78,14 @@ export class BaseImageService {
     } catch (err) {
       throw refusal(err);
     }
-    const wanted = all.images.filter(
-      (i) => (!input.arch || i.arch === input.arch) && (!input.release || matchesRelease(i, input.release)),
-    );
-    // Newest serial per product unless every one is asked for (the listing is newest first).
-    const seen = new Set<string>();
-    const images = wanted.filter((i) => {
-      if (input.allVersions) return true;
-      if (seen.has(i.product)) return false;
-      seen.add(i.product);
-      return true;
-    });
     return {
       stream: all.stream,
       ...(all.updated ? { updated: all.updated } : {}),
-      images: images.map((i) => ({ ...i, cached: this.isCached(i) })),
+      images: selectImages(all.images, input).map((i) => ({
+        ...i,
+        ...templateKeys(i),
+        cached: this.isCached(i),
+      })),
     };
   }
 

@@ -1,10 +1,9 @@
 /** The app's image inspector on real images: a GPT disk with ext4 (mkfs.ext4 -d, sgdisk), an ISO, a tarball. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors';
-import { makeDisk, makeExt4, removeDir, tempDir } from '../../engine/maas/testing/fixtures';
+import { makeDisk, makeExt4, removeDir, tempDir, writeSmallRoot } from '../../engine/maas/testing/fixtures';
 import { missingTools } from '../../engine/maas/testing/tools';
 import { inspectImageFile } from './inspect-image';
 
@@ -18,12 +17,7 @@ describe.skipIf(Boolean(missing))('inspectImage (Api)', { timeout: 60_000 }, () 
   let tarball: string;
   beforeAll(() => {
     dir = tempDir('kiln-inspect-api-');
-    const tree = join(dir, 'tree');
-    mkdirSync(join(tree, 'etc/cloud'), { recursive: true });
-    mkdirSync(join(tree, 'usr/bin'), { recursive: true });
-    writeFileSync(join(tree, 'etc/hostname'), 'kiln\n');
-    writeFileSync(join(tree, 'etc/cloud/cloud.cfg'), 'datasource_list: [MAAS]\n');
-    writeFileSync(join(tree, 'usr/bin/tool'), '#!/bin/sh\n', { mode: 0o755 });
+    const tree = writeSmallRoot(join(dir, 'tree'));
     disk = makeDisk(makeExt4(tree, join(dir, 'root.ext4')), dir, { table: 'gpt', format: 'qcow2' }).disk;
     iso = join(dir, 'seed.iso');
     spawnSync('xorriso', [

@@ -180,6 +180,17 @@ function makeSocket(file: string): void {
     run('python3', ['-c', `import socket; s=socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(file)})`]);
 }
 
+/** A small root tree (etc with cloud-init's config, a tool in usr/bin, an empty var/lib), for inspector tests. */
+export function writeSmallRoot(tree: string): string {
+  mkdirSync(path.join(tree, 'etc/cloud'), { recursive: true });
+  mkdirSync(path.join(tree, 'usr/bin'), { recursive: true });
+  mkdirSync(path.join(tree, 'var/lib'), { recursive: true });
+  writeFileSync(path.join(tree, 'etc/hostname'), 'kiln\n');
+  writeFileSync(path.join(tree, 'etc/cloud/cloud.cfg'), 'datasource_list: [MAAS]\n');
+  writeFileSync(path.join(tree, 'usr/bin/tool'), '#!/bin/sh\n', { mode: 0o755 });
+  return tree;
+}
+
 export interface Ext4Options {
   blockSize?: number;
   /** `-O` feature list, e.g. '^extents,^64bit' or 'inline_data'. */
